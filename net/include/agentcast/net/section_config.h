@@ -1,0 +1,28 @@
+#pragma once
+// What a sending and a receiving section of the same stream must agree on.
+
+#include <cstddef>
+#include <cstdint>
+
+#include "agentcast/crypto/epoch_keys.h"
+#include "agentcast/crypto/key_schedule.h"
+#include "agentcast/net/packet.h"
+
+namespace agentcast::net {
+
+// Fig. 17 (both ends derive each epoch seed) or Fig. 15 (the seed generating section
+// hands out each next seed ahead of use).
+enum class SeedMode : std::uint8_t { kSynchronized, kDistributed };
+
+struct SectionConfig {
+  crypto::StreamLabel label;
+  MediaKind kind = MediaKind::kVideo;
+  crypto::UnitSet units = crypto::UnitSet::standard();
+  SeedMode seed_mode = SeedMode::kSynchronized;
+  std::size_t mtu = kDefaultMtu;  // largest packet on the wire, header and tag included
+
+  // Throws std::invalid_argument with a message naming the bad setting.
+  void validate() const;
+};
+
+}  // namespace agentcast::net

@@ -1,0 +1,180 @@
+#include "agentcast/net/receiving_section.h"
+
+#include <limits>
+#include <stdexcept>
+
+namespace agentcast::net {
+
+std::string_view to_string(OpenStatus status) noexcept {
+  switch (status) {
+    case OpenStatus::kOk:
+      return "ok";
+    case OpenStatus::kTruncated:
+      return "truncated";
+    case OpenStatus::kOversized:
+      return "oversized";
+    case OpenStatus::kBadVersion:
+      return "bad version";
+    case OpenStatus::kBadFlags:
+      return "bad flags";
+    case OpenStatus::kWrongStream:
+      return "wrong stream";
+    case OpenStatus::kUnknownEpoch:
+      return "unknown epoch";
+    case OpenStatus::kStaleEpoch:
+      return "stale epoch";
+    case OpenStatus::kReplay:
+      return "replay";
+    case OpenStatus::kTooOld:
+      return "too old";
+    case OpenStatus::kForged:
+      return "forged";
+    case OpenStatus::kBufferTooSmall:
+      return "buffer too small";
+    case OpenStatus::kCipherFailure:
+      return "cipher failure";
+  }
+  return "unknown";
+}
+
+ReceivingSection::ReceivingSection(const SectionConfig& config, crypto::Secret initial_seed)
+    : config_(config) {
+  config_.validate();
+  current_ = crypto::EpochKeys::derive(initial_seed, config_.label, 0, config_.units);
+  if (!current_)
+    throw std::runtime_error("cannot derive the first epoch's keys (OpenSSL failure)");
+  if (config_.seed_mode == SeedMode::kSynchronized) {
+    chain_.emplace(std::move(initial_seed));
+    if (!chain_->advance())
+      throw std::runtime_error("cannot derive the next epoch's seed");
+    next_ = crypto::EpochKeys::derive(chain_->seed(), config_.label, 1, config_.units);
+    if (!next_)
+      throw std::runtime_error("cannot derive the next epoch's keys (OpenSSL failure)");
+  }
+}
+
+bool ReceivingSection::provide_seed(std::uint32_t epoch, const crypto::Secret& seed) noexcept {
+  if (config_.seed_mode != SeedMode::kDistributed || seed.size() != crypto::kSeedSize) {
+    return false;
+  }
+  const std::uint64_t current = current_->epoch();
+  if (epoch == current + 1) {
+    auto next = crypto::EpochKeys::derive(seed, config_.label, epoch, config_.units);
+    if (!next)
+      return false;
+    next_ = std::move(next);
+    return true;
+  }
+  if (epoch == current + 2) {
+    seed_after_next_ = seed;
+    return true;
+  }
+  return false;
+}
+
+std::optional<std::uint64_t> ReceivingSection::highest_sequence() const noexcept {
+  if (window_.empty())
+    return std::nullopt;
+  return window_.highest();
+}
+
+crypto::EpochKeys* ReceivingSection::keys_for(std::uint32_t epoch, OpenStatus& status) noexcept {
+  if (epoch == current_->epoch())
+    return current_.get();
+  if (next_ && epoch == next_->epoch())
+    return next_.get();
+  if (previous_ && epoch == previous_->epoch())
+    return previous_.get();
+  const std::uint32_t oldest = previous_ ? previous_->epoch() : current_->epoch();
+  status = epoch < oldest ? OpenStatus::kStaleEpoch : OpenStatus::kUnknownEpoch;
+  return nullptr;
+}
+
+// Called once a packet of the next epoch authenticated: the sender has moved on.
+void ReceivingSection::rotate_to_next() noexcept {
+  previous_ = std::move(current_);  // the epoch before is freed, its keys wiped
+  current_ = std::move(next_);
+  ++stats_.epochs;
+  // A failure below leaves next_ empty; packets of that epoch then count as unknown.
+  if (chain_ && chain_->advance()) {
+    next_ =
+        crypto::EpochKeys::derive(chain_->seed(), config_.label, chain_->epoch(), config_.units);
+  } else if (seed_after_next_) {
+    next_ = crypto::EpochKeys::derive(*seed_after_next_, config_.label, current_->epoch() + 1,
+                                      config_.units);
+    seed_after_next_.reset();
+  }
+}
+
+OpenResult ReceivingSection::finish(OpenResult result) noexcept {
+  ++stats_.by_status[static_cast<std::size_t>(result.status)];
+  return result;
+}
+
+OpenResult ReceivingSection::open(Bytes packet, MutableBytes out) noexcept {
+  OpenResult result;
+  if (packet.size() > config_.mtu)
+    return finish({OpenStatus::kOversized, {}, 0});
+  switch (parse_header(packet, result.header)) {
+    case HeaderStatus::kOk:
+      break;
+    case HeaderStatus::kTruncated:
+      return finish({OpenStatus::kTruncated, {}, 0});
+    case HeaderStatus::kBadVersion:
+      return finish({OpenStatus::kBadVersion, {}, 0});
+    case HeaderStatus::kBadFlags:
+      return finish({OpenStatus::kBadFlags, {}, 0});
+  }
+  const PacketHeader& header = result.header;
+  auto reject = [&](OpenStatus status) { return finish({status, header, 0}); };
+  if (packet.size() < kPacketOverhead)
+    return reject(OpenStatus::kTruncated);
+  if (header.stream_id != config_.label.stream_id || header.kind != config_.kind) {
+    return reject(OpenStatus::kWrongStream);
+  }
+  const std::size_t plain_size = packet.size() - kPacketOverhead;
+  if (out.size() < plain_size)
+    return reject(OpenStatus::kBufferTooSmall);
+
+  // Cheap checks before any cryptography.
+  switch (window_.check(header.sequence)) {
+    case ReplayWindow::Verdict::kFresh:
+      break;
+    case ReplayWindow::Verdict::kDuplicate:
+      return reject(OpenStatus::kReplay);
+    case ReplayWindow::Verdict::kTooOld:
+      return reject(OpenStatus::kTooOld);
+  }
+  OpenStatus epoch_status = OpenStatus::kOk;
+  crypto::EpochKeys* keys = keys_for(header.epoch, epoch_status);
+  if (keys == nullptr)
+    return reject(epoch_status);
+
+  const crypto::EpochKeys::Selection selected = keys->select(header.sequence);
+  if (selected.unit == nullptr)
+    return reject(OpenStatus::kCipherFailure);
+  const crypto::Nonce nonce = crypto::nonce_for_sequence(header.sequence);
+  const crypto::UnitStatus opened = selected.unit->open(
+      nonce, packet.first(kHeaderSize), packet.subspan(kHeaderSize), out.first(plain_size));
+  if (opened == crypto::UnitStatus::kAuthFailed)
+    return reject(OpenStatus::kForged);
+  if (opened != crypto::UnitStatus::kOk)
+    return reject(OpenStatus::kCipherFailure);
+
+  // Authentic from here on: only now may the packet move any state.
+  const bool is_newest = window_.empty() || header.sequence > window_.highest();
+  if (!is_newest)
+    ++stats_.packets_reordered;
+  window_.commit(header.sequence);
+  if (is_newest) {
+    if (unit_at_highest_ && *unit_at_highest_ != selected.index)
+      ++stats_.unit_switches;
+    unit_at_highest_ = selected.index;
+  }
+  if (keys == next_.get())
+    rotate_to_next();
+  result.size = plain_size;
+  return finish(result);
+}
+
+}  // namespace agentcast::net

@@ -1,8 +1,6 @@
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <climits>
 
 #include "aead_units.h"
 #include "etm_tag.h"
@@ -10,10 +8,6 @@
 
 namespace agentcast::crypto::detail {
 namespace {
-
-bool fits_int(std::size_t n) {
-  return n <= static_cast<std::size_t>(INT_MAX);
-}
 
 // One class serves the three one-pass AEADs: they differ only in the EVP algorithm.
 class EvpAeadUnit final : public CipherUnit {
@@ -24,15 +18,12 @@ class EvpAeadUnit final : public CipherUnit {
   std::size_t key_size() const noexcept override { return 32; }
 
   UnitStatus set_key(Bytes key) noexcept override {
-    if (key.size() != key_size())
-      return UnitStatus::kBadKeySize;
+    if (key.size() != key_size()) return UnitStatus::kBadKeySize;
     const EVP_CIPHER* evp = cipher(algorithm_);
-    if (evp == nullptr)
-      return UnitStatus::kBackendFailure;
+    if (evp == nullptr) return UnitStatus::kBackendFailure;
     CipherCtx enc(EVP_CIPHER_CTX_new());
     CipherCtx dec(EVP_CIPHER_CTX_new());
-    if (!enc || !dec)
-      return UnitStatus::kBackendFailure;
+    if (!enc || !dec) return UnitStatus::kBackendFailure;
     // Keying once here schedules the key; per packet only the nonce is set.
     if (EVP_EncryptInit_ex2(enc.get(), evp, key.data(), nullptr, nullptr) != 1 ||
         EVP_DecryptInit_ex2(dec.get(), evp, key.data(), nullptr, nullptr) != 1 ||
@@ -44,15 +35,10 @@ class EvpAeadUnit final : public CipherUnit {
     return UnitStatus::kOk;
   }
 
-  UnitStatus seal(Bytes nonce, Bytes aad, Bytes plaintext, MutableBytes out) noexcept override {
-    if (!enc_)
-      return UnitStatus::kNotKeyed;
-    if (nonce.size() != kNonceSize)
-      return UnitStatus::kBadNonceSize;
-    if (out.size() != plaintext.size() + kTagSize || !fits_int(out.size()) ||
-        !fits_int(aad.size())) {
-      return UnitStatus::kBadBufferSize;
-    }
+  bool keyed() const noexcept override { return enc_ && dec_; }
+
+  UnitStatus seal_checked(Bytes nonce, Bytes aad, Bytes plaintext,
+                          MutableBytes out) noexcept override {
     EVP_CIPHER_CTX* ctx = enc_.get();
     int len = 0;
     int final_len = 0;
@@ -65,22 +51,11 @@ class EvpAeadUnit final : public CipherUnit {
         EVP_EncryptFinal_ex(ctx, out.data() + (plaintext.empty() ? 0 : len), &final_len) == 1 &&
         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kTagSize),
                             out.data() + plaintext.size()) == 1;
-    if (!ok) {
-      OPENSSL_cleanse(out.data(), out.size());
-      return UnitStatus::kBackendFailure;
-    }
-    return UnitStatus::kOk;
+    return ok ? UnitStatus::kOk : UnitStatus::kBackendFailure;
   }
 
-  UnitStatus open(Bytes nonce, Bytes aad, Bytes sealed, MutableBytes out) noexcept override {
-    if (!dec_)
-      return UnitStatus::kNotKeyed;
-    if (nonce.size() != kNonceSize)
-      return UnitStatus::kBadNonceSize;
-    if (sealed.size() < kTagSize || out.size() != sealed.size() - kTagSize ||
-        !fits_int(sealed.size()) || !fits_int(aad.size())) {
-      return UnitStatus::kBadBufferSize;
-    }
+  UnitStatus open_checked(Bytes nonce, Bytes aad, Bytes sealed,
+                          MutableBytes out) noexcept override {
     EVP_CIPHER_CTX* ctx = dec_.get();
     const std::size_t body = sealed.size() - kTagSize;
     // The tag is copied out first: with in-place open, decrypting could clobber it otherwise.
@@ -95,12 +70,8 @@ class EvpAeadUnit final : public CipherUnit {
         (body == 0 ||
          EVP_DecryptUpdate(ctx, out.data(), &len, sealed.data(), static_cast<int>(body)) == 1) &&
         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kTagSize), tag) == 1;
-    if (!setup) {
-      OPENSSL_cleanse(out.data(), out.size());
-      return UnitStatus::kBackendFailure;
-    }
+    if (!setup) return UnitStatus::kBackendFailure;
     if (EVP_DecryptFinal_ex(ctx, out.data() + (body == 0 ? 0 : len), &final_len) != 1) {
-      OPENSSL_cleanse(out.data(), out.size());
       return UnitStatus::kAuthFailed;
     }
     return UnitStatus::kOk;
@@ -119,11 +90,9 @@ class CamelliaEtmUnit final : public CipherUnit {
   std::size_t key_size() const noexcept override { return 32 + EtmTag::kKeySize; }
 
   UnitStatus set_key(Bytes key) noexcept override {
-    if (key.size() != key_size())
-      return UnitStatus::kBadKeySize;
+    if (key.size() != key_size()) return UnitStatus::kBadKeySize;
     const EVP_CIPHER* evp = cipher("CAMELLIA-256-CTR");
-    if (evp == nullptr)
-      return UnitStatus::kBackendFailure;
+    if (evp == nullptr) return UnitStatus::kBackendFailure;
     CipherCtx ctr(EVP_CIPHER_CTX_new());
     if (!ctr || EVP_EncryptInit_ex2(ctr.get(), evp, key.data(), nullptr, nullptr) != 1 ||
         !tag_.set_key(key.subspan(32))) {
@@ -133,43 +102,26 @@ class CamelliaEtmUnit final : public CipherUnit {
     return UnitStatus::kOk;
   }
 
-  UnitStatus seal(Bytes nonce, Bytes aad, Bytes plaintext, MutableBytes out) noexcept override {
-    if (!ctr_)
-      return UnitStatus::kNotKeyed;
-    if (nonce.size() != kNonceSize)
-      return UnitStatus::kBadNonceSize;
-    if (out.size() != plaintext.size() + kTagSize || !fits_int(out.size())) {
-      return UnitStatus::kBadBufferSize;
-    }
+  bool keyed() const noexcept override { return ctr_ && tag_.keyed(); }
+
+  UnitStatus seal_checked(Bytes nonce, Bytes aad, Bytes plaintext,
+                          MutableBytes out) noexcept override {
     MutableBytes ciphertext = out.first(plaintext.size());
     if (!xor_keystream(nonce, plaintext, ciphertext) ||
         !tag_.compute(nonce, aad, ciphertext, out.data() + plaintext.size())) {
-      OPENSSL_cleanse(out.data(), out.size());
       return UnitStatus::kBackendFailure;
     }
     return UnitStatus::kOk;
   }
 
-  UnitStatus open(Bytes nonce, Bytes aad, Bytes sealed, MutableBytes out) noexcept override {
-    if (!ctr_)
-      return UnitStatus::kNotKeyed;
-    if (nonce.size() != kNonceSize)
-      return UnitStatus::kBadNonceSize;
-    if (sealed.size() < kTagSize || out.size() != sealed.size() - kTagSize ||
-        !fits_int(sealed.size())) {
-      return UnitStatus::kBadBufferSize;
-    }
+  UnitStatus open_checked(Bytes nonce, Bytes aad, Bytes sealed,
+                          MutableBytes out) noexcept override {
     Bytes ciphertext = sealed.first(out.size());
     // Encrypt-then-MAC: nothing is decrypted before the tag verifies.
     if (!tag_.verify(nonce, aad, ciphertext, sealed.data() + ciphertext.size())) {
-      OPENSSL_cleanse(out.data(), out.size());
       return UnitStatus::kAuthFailed;
     }
-    if (!xor_keystream(nonce, ciphertext, out)) {
-      OPENSSL_cleanse(out.data(), out.size());
-      return UnitStatus::kBackendFailure;
-    }
-    return UnitStatus::kOk;
+    return xor_keystream(nonce, ciphertext, out) ? UnitStatus::kOk : UnitStatus::kBackendFailure;
   }
 
  private:

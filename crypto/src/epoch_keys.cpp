@@ -19,10 +19,8 @@ UnitSet UnitSet::standard(bool insecure_reference) {
 }
 
 void UnitSet::validate() const {
-  if (units.empty())
-    throw std::invalid_argument("the unit list is empty");
-  if (units.size() > 255)
-    throw std::invalid_argument("more than 255 cipher units");
+  if (units.empty()) throw std::invalid_argument("the unit list is empty");
+  if (units.size() > 255) throw std::invalid_argument("more than 255 cipher units");
   for (std::size_t i = 0; i < units.size(); ++i) {
     const auto raw = static_cast<unsigned>(units[i]);
     if (unit_name(units[i]).empty()) {
@@ -44,15 +42,13 @@ void UnitSet::validate() const {
 std::unique_ptr<EpochKeys> EpochKeys::derive(const Secret& epoch_seed, const StreamLabel& label,
                                              std::uint32_t epoch, const UnitSet& units) {
   Secret selection_key;
-  if (!derive_selection_key(epoch_seed, label, epoch, selection_key))
-    return nullptr;
+  if (!derive_selection_key(epoch_seed, label, epoch, selection_key)) return nullptr;
   std::unique_ptr<EpochKeys> keys(
       new EpochKeys(epoch, selection_key, static_cast<std::uint32_t>(units.units.size())));
   keys->units_.reserve(units.units.size());
   for (UnitId id : units.units) {
     std::unique_ptr<CipherUnit> unit = make_unit(id, units.reference_policy);
-    if (!unit)
-      return nullptr;
+    if (!unit) return nullptr;
     Secret key;
     if (!derive_unit_key(epoch_seed, label, epoch, id, unit->key_size(), key) ||
         unit->set_key(key.bytes()) != UnitStatus::kOk) {
@@ -65,8 +61,7 @@ std::unique_ptr<EpochKeys> EpochKeys::derive(const Secret& epoch_seed, const Str
 
 EpochKeys::Selection EpochKeys::select(std::uint64_t sequence) noexcept {
   auto index = schedule_.unit_index(sequence);
-  if (!index)
-    return {};
+  if (!index) return {};
   return {units_[*index].get(), *index};
 }
 

@@ -7,23 +7,19 @@
 namespace agentcast::crypto::detail {
 
 bool EtmTag::set_key(Bytes key) noexcept {
-  if (key.size() != kKeySize || hmac() == nullptr)
-    return false;
+  if (key.size() != kKeySize || hmac() == nullptr) return false;
   MacCtx ctx(EVP_MAC_CTX_new(hmac()));
-  if (!ctx)
-    return false;
+  if (!ctx) return false;
   char digest[] = "SHA256";
   OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
                          OSSL_PARAM_construct_end()};
-  if (EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1)
-    return false;
+  if (EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1) return false;
   ctx_ = std::move(ctx);
   return true;
 }
 
 bool EtmTag::compute(Bytes nonce, Bytes aad, Bytes ciphertext, std::uint8_t* tag) noexcept {
-  if (!ctx_)
-    return false;
+  if (!ctx_) return false;
   unsigned char aad_len[8];
   store_be64(aad_len, aad.size());
   unsigned char full[32];

@@ -34,8 +34,7 @@ class Info {
     put(0);
   }
   void put(std::uint8_t b) noexcept {
-    if (size_ < bytes_.size())
-      bytes_[size_++] = b;
+    if (size_ < bytes_.size()) bytes_[size_++] = b;
   }
   void put_be16(std::uint16_t v) noexcept {
     put(static_cast<std::uint8_t>(v >> 8));
@@ -59,11 +58,9 @@ class Info {
 
 // HKDF-SHA-256 (RFC 5869), extract then expand.
 bool hkdf_sha256(Bytes ikm, Bytes salt, Bytes info, std::size_t length, Secret& out) noexcept {
-  if (hkdf() == nullptr || ikm.empty() || length == 0 || length > kMaxSecretSize)
-    return false;
+  if (hkdf() == nullptr || ikm.empty() || length == 0 || length > kMaxSecretSize) return false;
   std::unique_ptr<EVP_KDF_CTX, KdfCtxFree> ctx(EVP_KDF_CTX_new(hkdf()));
-  if (!ctx)
-    return false;
+  if (!ctx) return false;
   char digest[] = "SHA256";
   auto octets = [](const char* name, Bytes bytes) {
     return OSSL_PARAM_construct_octet_string(name, const_cast<std::uint8_t*>(bytes.data()),
@@ -74,8 +71,7 @@ bool hkdf_sha256(Bytes ikm, Bytes salt, Bytes info, std::size_t length, Secret& 
   std::size_t n = 0;
   params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
   params[n++] = octets(OSSL_KDF_PARAM_KEY, ikm);
-  if (!salt.empty())
-    params[n++] = octets(OSSL_KDF_PARAM_SALT, salt);
+  if (!salt.empty()) params[n++] = octets(OSSL_KDF_PARAM_SALT, salt);
   params[n++] = octets(OSSL_KDF_PARAM_INFO, info);
   params[n] = OSSL_PARAM_construct_end();
   MutableBytes dest = out.writable(length);

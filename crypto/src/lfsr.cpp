@@ -75,8 +75,7 @@ Lfsr::Lfsr(const PrimitivePolynomial& poly, std::uint32_t state)
 }
 
 bool Lfsr::reset(std::uint32_t state) noexcept {
-  if (!valid_state(stages_, state))
-    return false;
+  if (!valid_state(stages_, state)) return false;
   state_ = state;
   return true;
 }

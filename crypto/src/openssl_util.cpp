@@ -11,8 +11,7 @@ const EVP_CIPHER* cipher(const char* name) noexcept {
   static std::map<std::string, EVP_CIPHER*>* cache = new std::map<std::string, EVP_CIPHER*>();
   std::lock_guard lock(mutex);
   auto it = cache->find(name);
-  if (it != cache->end())
-    return it->second;
+  if (it != cache->end()) return it->second;
   EVP_CIPHER* fetched = EVP_CIPHER_fetch(nullptr, name, nullptr);
   cache->emplace(name, fetched);
   return fetched;

@@ -43,13 +43,10 @@ class ReferenceUnit final : public CipherUnit {
   std::size_t key_size() const noexcept override { return kReferenceUnitKeySize; }
 
   UnitStatus set_key(Bytes key) noexcept override {
-    if (key.size() != kReferenceUnitKeySize)
-      return UnitStatus::kBadKeySize;
-    if (hmac() == nullptr)
-      return UnitStatus::kBackendFailure;
+    if (key.size() != kReferenceUnitKeySize) return UnitStatus::kBadKeySize;
+    if (hmac() == nullptr) return UnitStatus::kBackendFailure;
     MacCtx seed(EVP_MAC_CTX_new(hmac()));
-    if (!seed)
-      return UnitStatus::kBackendFailure;
+    if (!seed) return UnitStatus::kBackendFailure;
     char digest[] = "SHA256";
     OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
                            OSSL_PARAM_construct_end()};
@@ -64,53 +61,30 @@ class ReferenceUnit final : public CipherUnit {
     return UnitStatus::kOk;
   }
 
-  UnitStatus seal(Bytes nonce, Bytes aad, Bytes plaintext, MutableBytes out) noexcept override {
-    UnitStatus status = check(nonce);
-    if (status == UnitStatus::kOk && out.size() != plaintext.size() + kTagSize) {
-      status = UnitStatus::kBadBufferSize;
-    }
-    if (status == UnitStatus::kOk) {
-      MutableBytes ciphertext = out.first(plaintext.size());
-      if (!xor_keystream(nonce, plaintext, ciphertext) ||
-          !tag_.compute(nonce, aad, ciphertext, out.data() + ciphertext.size())) {
-        status = UnitStatus::kBackendFailure;
-      }
-    }
-    if (status != UnitStatus::kOk)
-      OPENSSL_cleanse(out.data(), out.size());
-    return status;
-  }
+  bool keyed() const noexcept override { return seed_ && tag_.keyed(); }
 
-  UnitStatus open(Bytes nonce, Bytes aad, Bytes sealed, MutableBytes out) noexcept override {
-    UnitStatus status = check(nonce);
-    if (status == UnitStatus::kOk &&
-        (sealed.size() < kTagSize || out.size() != sealed.size() - kTagSize)) {
-      status = UnitStatus::kBadBufferSize;
+  UnitStatus seal_checked(Bytes nonce, Bytes aad, Bytes plaintext,
+                          MutableBytes out) noexcept override {
+    MutableBytes ciphertext = out.first(plaintext.size());
+    if (!xor_keystream(nonce, plaintext, ciphertext) ||
+        !tag_.compute(nonce, aad, ciphertext, out.data() + ciphertext.size())) {
+      return UnitStatus::kBackendFailure;
     }
-    if (status == UnitStatus::kOk) {
-      const Bytes ciphertext = sealed.first(out.size());
-      // Encrypt-then-MAC: nothing is decrypted before the tag verifies. In place, the XOR
-      // below rewrites only the ciphertext bytes, after the tag has been read.
-      if (!tag_.verify(nonce, aad, ciphertext, sealed.data() + ciphertext.size())) {
-        status = UnitStatus::kAuthFailed;
-      } else if (!xor_keystream(nonce, ciphertext, out)) {
-        status = UnitStatus::kBackendFailure;
-      }
-    }
-    if (status != UnitStatus::kOk)
-      OPENSSL_cleanse(out.data(), out.size());
-    return status;
-  }
-
- private:
-  UnitStatus check(Bytes nonce) const noexcept {
-    if (!seed_ || !tag_.keyed())
-      return UnitStatus::kNotKeyed;
-    if (nonce.size() != kNonceSize)
-      return UnitStatus::kBadNonceSize;
     return UnitStatus::kOk;
   }
 
+  UnitStatus open_checked(Bytes nonce, Bytes aad, Bytes sealed,
+                          MutableBytes out) noexcept override {
+    const Bytes ciphertext = sealed.first(out.size());
+    // Encrypt-then-MAC: nothing is decrypted before the tag verifies. In place, the XOR
+    // below rewrites only the ciphertext bytes, after the tag has been read.
+    if (!tag_.verify(nonce, aad, ciphertext, sealed.data() + ciphertext.size())) {
+      return UnitStatus::kAuthFailed;
+    }
+    return xor_keystream(nonce, ciphertext, out) ? UnitStatus::kOk : UnitStatus::kBackendFailure;
+  }
+
+ private:
   // Seeds the registers for this nonce, so the keystream depends on (key, nonce) only and
   // a lost packet's keystream is simply never generated (Fig. 14).
   bool start_keystream(Bytes nonce) noexcept {
@@ -128,8 +102,7 @@ class ReferenceUnit final : public CipherUnit {
 
   // `in` and `out` are the same size and either identical or disjoint.
   bool xor_keystream(Bytes nonce, Bytes in, MutableBytes out) noexcept {
-    if (!start_keystream(nonce))
-      return false;
+    if (!start_keystream(nonce)) return false;
     for (std::size_t i = 0; i < in.size(); ++i) {
       out[i] = static_cast<std::uint8_t>(in[i] ^ generator_.next_byte());
     }

@@ -10,8 +10,7 @@
 namespace agentcast::crypto {
 
 Secret::Secret(Bytes bytes) noexcept {
-  if (bytes.size() > kMaxSecretSize)
-    std::abort();
+  if (bytes.size() > kMaxSecretSize) std::abort();
   for (std::size_t i = 0; i < bytes.size(); ++i)
     data_[i] = bytes[i];
   size_ = bytes.size();
@@ -46,8 +45,7 @@ Secret::~Secret() {
 }
 
 Secret Secret::random(std::size_t size) {
-  if (size > kMaxSecretSize)
-    throw std::invalid_argument("secret larger than kMaxSecretSize");
+  if (size > kMaxSecretSize) throw std::invalid_argument("secret larger than kMaxSecretSize");
   Secret secret;
   if (RAND_bytes(secret.data_.data(), static_cast<int>(size)) != 1) {
     throw std::runtime_error("the OS random number generator (RAND_bytes) failed");
@@ -57,8 +55,7 @@ Secret Secret::random(std::size_t size) {
 }
 
 MutableBytes Secret::writable(std::size_t size) noexcept {
-  if (size > kMaxSecretSize)
-    std::abort();
+  if (size > kMaxSecretSize) std::abort();
   size_ = size;
   return {data_.data(), size_};
 }

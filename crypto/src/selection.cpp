@@ -40,8 +40,7 @@ void SelectionDrbg::refill() noexcept {
 }
 
 std::uint32_t SelectionDrbg::next_u32() noexcept {
-  if (position_ + 4 > buffer_.size())
-    refill();
+  if (position_ + 4 > buffer_.size()) refill();
   std::uint32_t v = std::uint32_t{buffer_[position_]} << 24 |
                     std::uint32_t{buffer_[position_ + 1]} << 16 |
                     std::uint32_t{buffer_[position_ + 2]} << 8 | buffer_[position_ + 3];
@@ -50,14 +49,12 @@ std::uint32_t SelectionDrbg::next_u32() noexcept {
 }
 
 std::uint32_t SelectionDrbg::uniform(std::uint32_t bound) noexcept {
-  if (bound <= 1)
-    return 0;
+  if (bound <= 1) return 0;
   // Reject the lowest (2^32 mod bound) values so that every residue is equally likely.
   const std::uint32_t threshold = static_cast<std::uint32_t>(-bound) % bound;
   for (;;) {
     std::uint32_t v = next_u32();
-    if (v >= threshold || !ok_)
-      return v % bound;
+    if (v >= threshold || !ok_) return v % bound;
   }
 }
 
@@ -66,8 +63,7 @@ SelectionSchedule::SelectionSchedule(const Secret& selection_key, std::uint32_t 
   if (unit_count == 0 || unit_count > 255) {
     throw std::invalid_argument("selection control needs between 1 and 255 units");
   }
-  if (selection_key.size() != 32)
-    throw std::invalid_argument("selection key must be 32 bytes");
+  if (selection_key.size() != 32) throw std::invalid_argument("selection key must be 32 bytes");
   for (Block& block : blocks_) {
     block.run_ends.reserve(kScheduleBlockPackets);
     block.run_units.reserve(kScheduleBlockPackets);
@@ -78,8 +74,7 @@ bool SelectionSchedule::fill(Block& block, std::uint64_t index) noexcept {
   block.index = UINT64_MAX;
   block.run_ends.clear();
   block.run_units.clear();
-  if (!drbg_.reset(key_.bytes(), index))
-    return false;
+  if (!drbg_.reset(key_.bytes(), index)) return false;
   std::uint64_t end = 0;
   while (end < kScheduleBlockPackets) {
     // Draw order is part of the protocol: unit first, then run length.
@@ -89,8 +84,7 @@ bool SelectionSchedule::fill(Block& block, std::uint64_t index) noexcept {
     block.run_ends.push_back(static_cast<std::uint16_t>(end));
     block.run_units.push_back(static_cast<std::uint8_t>(unit));
   }
-  if (!drbg_.ok())
-    return false;
+  if (!drbg_.ok()) return false;
   block.index = index;
   return true;
 }
@@ -103,8 +97,7 @@ std::optional<std::uint32_t> SelectionSchedule::unit_index(std::uint64_t sequenc
     ++slot;
   if (slot == blocks_.size()) {
     slot = 1 - most_recent_;  // evict the block used less recently
-    if (!fill(blocks_[slot], index))
-      return std::nullopt;
+    if (!fill(blocks_[slot], index)) return std::nullopt;
   }
   most_recent_ = slot;
   Block* block = &blocks_[slot];
@@ -115,8 +108,7 @@ std::optional<std::uint32_t> SelectionSchedule::unit_index(std::uint64_t sequenc
 std::vector<UnitRun> SelectionSchedule::block_runs(std::uint64_t block_index) {
   Block block;
   std::vector<UnitRun> runs;
-  if (!fill(block, block_index))
-    return runs;
+  if (!fill(block, block_index)) return runs;
   std::uint16_t start = 0;
   for (std::size_t i = 0; i < block.run_ends.size(); ++i) {
     runs.push_back({block.run_units[i], static_cast<std::uint32_t>(block.run_ends[i] - start)});

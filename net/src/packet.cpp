@@ -26,12 +26,9 @@ void store_be(std::uint8_t* p, std::uint64_t v, int bytes) noexcept {
 }  // namespace
 
 HeaderStatus parse_header(Bytes packet, PacketHeader& header) noexcept {
-  if (packet.size() < kHeaderSize)
-    return HeaderStatus::kTruncated;
-  if (packet[0] != kProtocolVersion)
-    return HeaderStatus::kBadVersion;
-  if (!valid_kind(packet[1]))
-    return HeaderStatus::kBadFlags;
+  if (packet.size() < kHeaderSize) return HeaderStatus::kTruncated;
+  if (packet[0] != kProtocolVersion) return HeaderStatus::kBadVersion;
+  if (!valid_kind(packet[1])) return HeaderStatus::kBadFlags;
   header.kind = static_cast<MediaKind>(packet[1]);
   header.stream_id = static_cast<std::uint16_t>(load_be(&packet[2], 2));
   header.epoch = static_cast<std::uint32_t>(load_be(&packet[4], 4));

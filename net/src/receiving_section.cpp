@@ -41,15 +41,12 @@ ReceivingSection::ReceivingSection(const SectionConfig& config, crypto::Secret i
     : config_(config) {
   config_.validate();
   current_ = crypto::EpochKeys::derive(initial_seed, config_.label, 0, config_.units);
-  if (!current_)
-    throw std::runtime_error("cannot derive the first epoch's keys (OpenSSL failure)");
+  if (!current_) throw std::runtime_error("cannot derive the first epoch's keys (OpenSSL failure)");
   if (config_.seed_mode == SeedMode::kSynchronized) {
     chain_.emplace(std::move(initial_seed));
-    if (!chain_->advance())
-      throw std::runtime_error("cannot derive the next epoch's seed");
+    if (!chain_->advance()) throw std::runtime_error("cannot derive the next epoch's seed");
     next_ = crypto::EpochKeys::derive(chain_->seed(), config_.label, 1, config_.units);
-    if (!next_)
-      throw std::runtime_error("cannot derive the next epoch's keys (OpenSSL failure)");
+    if (!next_) throw std::runtime_error("cannot derive the next epoch's keys (OpenSSL failure)");
   }
 }
 
@@ -60,8 +57,7 @@ bool ReceivingSection::provide_seed(std::uint32_t epoch, const crypto::Secret& s
   const std::uint64_t current = current_->epoch();
   if (epoch == current + 1) {
     auto next = crypto::EpochKeys::derive(seed, config_.label, epoch, config_.units);
-    if (!next)
-      return false;
+    if (!next) return false;
     next_ = std::move(next);
     return true;
   }
@@ -73,18 +69,14 @@ bool ReceivingSection::provide_seed(std::uint32_t epoch, const crypto::Secret& s
 }
 
 std::optional<std::uint64_t> ReceivingSection::highest_sequence() const noexcept {
-  if (window_.empty())
-    return std::nullopt;
+  if (window_.empty()) return std::nullopt;
   return window_.highest();
 }
 
 crypto::EpochKeys* ReceivingSection::keys_for(std::uint32_t epoch, OpenStatus& status) noexcept {
-  if (epoch == current_->epoch())
-    return current_.get();
-  if (next_ && epoch == next_->epoch())
-    return next_.get();
-  if (previous_ && epoch == previous_->epoch())
-    return previous_.get();
+  if (epoch == current_->epoch()) return current_.get();
+  if (next_ && epoch == next_->epoch()) return next_.get();
+  if (previous_ && epoch == previous_->epoch()) return previous_.get();
   const std::uint32_t oldest = previous_ ? previous_->epoch() : current_->epoch();
   status = epoch < oldest ? OpenStatus::kStaleEpoch : OpenStatus::kUnknownEpoch;
   return nullptr;
@@ -113,8 +105,7 @@ OpenResult ReceivingSection::finish(OpenResult result) noexcept {
 
 OpenResult ReceivingSection::open(Bytes packet, MutableBytes out) noexcept {
   OpenResult result;
-  if (packet.size() > config_.mtu)
-    return finish({OpenStatus::kOversized, {}, 0});
+  if (packet.size() > config_.mtu) return finish({OpenStatus::kOversized, {}, 0});
   switch (parse_header(packet, result.header)) {
     case HeaderStatus::kOk:
       break;
@@ -127,14 +118,12 @@ OpenResult ReceivingSection::open(Bytes packet, MutableBytes out) noexcept {
   }
   const PacketHeader& header = result.header;
   auto reject = [&](OpenStatus status) { return finish({status, header, 0}); };
-  if (packet.size() < kPacketOverhead)
-    return reject(OpenStatus::kTruncated);
+  if (packet.size() < kPacketOverhead) return reject(OpenStatus::kTruncated);
   if (header.stream_id != config_.label.stream_id || header.kind != config_.kind) {
     return reject(OpenStatus::kWrongStream);
   }
   const std::size_t plain_size = packet.size() - kPacketOverhead;
-  if (out.size() < plain_size)
-    return reject(OpenStatus::kBufferTooSmall);
+  if (out.size() < plain_size) return reject(OpenStatus::kBufferTooSmall);
 
   // Cheap checks before any cryptography.
   switch (window_.check(header.sequence)) {
@@ -147,32 +136,25 @@ OpenResult ReceivingSection::open(Bytes packet, MutableBytes out) noexcept {
   }
   OpenStatus epoch_status = OpenStatus::kOk;
   crypto::EpochKeys* keys = keys_for(header.epoch, epoch_status);
-  if (keys == nullptr)
-    return reject(epoch_status);
+  if (keys == nullptr) return reject(epoch_status);
 
   const crypto::EpochKeys::Selection selected = keys->select(header.sequence);
-  if (selected.unit == nullptr)
-    return reject(OpenStatus::kCipherFailure);
+  if (selected.unit == nullptr) return reject(OpenStatus::kCipherFailure);
   const crypto::Nonce nonce = crypto::nonce_for_sequence(header.sequence);
   const crypto::UnitStatus opened = selected.unit->open(
       nonce, packet.first(kHeaderSize), packet.subspan(kHeaderSize), out.first(plain_size));
-  if (opened == crypto::UnitStatus::kAuthFailed)
-    return reject(OpenStatus::kForged);
-  if (opened != crypto::UnitStatus::kOk)
-    return reject(OpenStatus::kCipherFailure);
+  if (opened == crypto::UnitStatus::kAuthFailed) return reject(OpenStatus::kForged);
+  if (opened != crypto::UnitStatus::kOk) return reject(OpenStatus::kCipherFailure);
 
   // Authentic from here on: only now may the packet move any state.
   const bool is_newest = window_.empty() || header.sequence > window_.highest();
-  if (!is_newest)
-    ++stats_.packets_reordered;
+  if (!is_newest) ++stats_.packets_reordered;
   window_.commit(header.sequence);
   if (is_newest) {
-    if (unit_at_highest_ && *unit_at_highest_ != selected.index)
-      ++stats_.unit_switches;
+    if (unit_at_highest_ && *unit_at_highest_ != selected.index) ++stats_.unit_switches;
     unit_at_highest_ = selected.index;
   }
-  if (keys == next_.get())
-    rotate_to_next();
+  if (keys == next_.get()) rotate_to_next();
   result.size = plain_size;
   return finish(result);
 }

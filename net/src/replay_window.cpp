@@ -3,10 +3,8 @@
 namespace agentcast::net {
 
 ReplayWindow::Verdict ReplayWindow::check(std::uint64_t sequence) const noexcept {
-  if (empty_ || sequence > highest_)
-    return Verdict::kFresh;
-  if (highest_ - sequence >= kSize)
-    return Verdict::kTooOld;
+  if (empty_ || sequence > highest_) return Verdict::kFresh;
+  if (highest_ - sequence >= kSize) return Verdict::kTooOld;
   return test(sequence) ? Verdict::kDuplicate : Verdict::kFresh;
 }
 

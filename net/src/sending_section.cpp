@@ -25,16 +25,13 @@ std::string_view to_string(SealStatus status) noexcept {
 SendingSection::SendingSection(const SendingConfig& config, crypto::Secret initial_seed)
     : config_(config), next_sequence_(config.first_sequence) {
   config_.validate();
-  if (config_.packets_per_epoch == 0)
-    throw std::invalid_argument("packets_per_epoch is zero");
+  if (config_.packets_per_epoch == 0) throw std::invalid_argument("packets_per_epoch is zero");
   if (config_.first_sequence > crypto::kMaxSequence) {
     throw std::invalid_argument("first sequence number exceeds 48 bits");
   }
   keys_ = crypto::EpochKeys::derive(initial_seed, config_.label, 0, config_.units);
-  if (!keys_)
-    throw std::runtime_error("cannot derive the first epoch's keys (OpenSSL failure)");
-  if (config_.seed_mode == SeedMode::kSynchronized)
-    chain_.emplace(std::move(initial_seed));
+  if (!keys_) throw std::runtime_error("cannot derive the first epoch's keys (OpenSSL failure)");
+  if (config_.seed_mode == SeedMode::kSynchronized) chain_.emplace(std::move(initial_seed));
 }
 
 bool SendingSection::set_next_seed(std::uint32_t epoch, const crypto::Secret& seed) noexcept {
@@ -47,15 +44,12 @@ bool SendingSection::set_next_seed(std::uint32_t epoch, const crypto::Secret& se
 }
 
 void SendingSection::maybe_change_epoch() noexcept {
-  if (packets_in_epoch_ < config_.packets_per_epoch)
-    return;
-  if (keys_->epoch() == std::numeric_limits<std::uint32_t>::max())
-    return;
+  if (packets_in_epoch_ < config_.packets_per_epoch) return;
+  if (keys_->epoch() == std::numeric_limits<std::uint32_t>::max()) return;
   const std::uint32_t next_epoch = keys_->epoch() + 1;
   std::unique_ptr<crypto::EpochKeys> next;
   if (chain_) {
-    if (!chain_->advance())
-      return;
+    if (!chain_->advance()) return;
     next = crypto::EpochKeys::derive(chain_->seed(), config_.label, next_epoch, config_.units);
   } else if (next_seed_) {
     next = crypto::EpochKeys::derive(*next_seed_, config_.label, next_epoch, config_.units);
@@ -66,21 +60,17 @@ void SendingSection::maybe_change_epoch() noexcept {
     packets_in_epoch_ = 0;
     return;
   }
-  if (!next)
-    return;
+  if (!next) return;
   keys_ = std::move(next);  // the old epoch's unit contexts and keys are freed and wiped
   packets_in_epoch_ = 0;
   ++stats_.epochs;
 }
 
 SealResult SendingSection::seal(Bytes payload, MutableBytes out) noexcept {
-  if (payload.size() > max_payload())
-    return {SealStatus::kPayloadTooLarge, 0};
+  if (payload.size() > max_payload()) return {SealStatus::kPayloadTooLarge, 0};
   const std::size_t size = payload.size() + kPacketOverhead;
-  if (out.size() < size)
-    return {SealStatus::kBufferTooSmall, 0};
-  if (next_sequence_ > crypto::kMaxSequence)
-    return {SealStatus::kSequenceExhausted, 0};
+  if (out.size() < size) return {SealStatus::kBufferTooSmall, 0};
+  if (next_sequence_ > crypto::kMaxSequence) return {SealStatus::kSequenceExhausted, 0};
   maybe_change_epoch();
 
   // The number is spent even if sealing fails below: a nonce the cipher may have touched
@@ -88,8 +78,7 @@ SealResult SendingSection::seal(Bytes payload, MutableBytes out) noexcept {
   const std::uint64_t sequence = next_sequence_++;
   ++packets_in_epoch_;
   const crypto::EpochKeys::Selection selected = keys_->select(sequence);
-  if (selected.unit == nullptr)
-    return {SealStatus::kCipherFailure, 0};
+  if (selected.unit == nullptr) return {SealStatus::kCipherFailure, 0};
 
   const PacketHeader header{config_.kind, config_.label.stream_id, keys_->epoch(), sequence};
   write_header(header, out.first<kHeaderSize>());
@@ -102,8 +91,7 @@ SealResult SendingSection::seal(Bytes payload, MutableBytes out) noexcept {
 
   ++stats_.packets_sealed;
   stats_.bytes_sealed += size;
-  if (last_unit_ && *last_unit_ != selected.index)
-    ++stats_.unit_switches;
+  if (last_unit_ && *last_unit_ != selected.index) ++stats_.unit_switches;
   last_unit_ = selected.index;
   return {SealStatus::kOk, size};
 }

@@ -234,8 +234,7 @@ INSTANTIATE_TEST_SUITE_P(AllUnits, EveryUnit, ::testing::ValuesIn(all_units()),
                          [](const auto& param_info) {
                            std::string name(unit_name(param_info.param));
                            for (char& c : name) {
-                             if (c == '-')
-                               c = '_';
+                             if (c == '-') c = '_';
                            }
                            return name;
                          });

@@ -32,8 +32,7 @@ TEST(LfsrTableTest, MatchesThePatentPlusThirteenStages) {
     // Rebuild the text from the taps, so that the bits and the printed polynomial agree.
     std::string text = "x^" + std::to_string(poly.stages);
     for (int k = poly.stages - 1; k >= 0; --k) {
-      if ((poly.taps >> k) & 1u)
-        text += k == 0 ? "+1" : k == 1 ? "+x" : "+x^" + std::to_string(k);
+      if ((poly.taps >> k) & 1u) text += k == 0 ? "+1" : k == 1 ? "+x" : "+x^" + std::to_string(k);
     }
     EXPECT_EQ(text, expected[i]);
   }

@@ -47,8 +47,7 @@ TEST(SelectionSchedule, RunsAreOneTo92PacketsAndFillEachBlock) {
       EXPECT_GE(runs[i].length, kMinRunLength);
       EXPECT_LE(runs[i].length, kMaxRunLength);
       total += runs[i].length;
-      if (i + 1 < runs.size())
-        ++lengths[runs[i].length];  // the last run is cut at the block end
+      if (i + 1 < runs.size()) ++lengths[runs[i].length];  // the last run is cut at the block end
     }
     EXPECT_EQ(total, kScheduleBlockPackets);
   }

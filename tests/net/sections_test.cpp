@@ -39,8 +39,7 @@ OpenResult open(ReceivingSection& receiver, const std::vector<std::uint8_t>& pac
                 std::vector<std::uint8_t>* plaintext = nullptr) {
   std::vector<std::uint8_t> out(packet.size());
   OpenResult result = receiver.open(packet, out);
-  if (plaintext)
-    *plaintext = {out.begin(), out.begin() + static_cast<long>(result.size)};
+  if (plaintext) *plaintext = {out.begin(), out.begin() + static_cast<long>(result.size)};
   return result;
 }
 

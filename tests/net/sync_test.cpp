@@ -62,8 +62,7 @@ struct Outcome {
 struct SeedGenerator {
   std::uint32_t announced = 0;
   void tick(SendingSection& sender, ReceivingSection& receiver) {
-    if (sender.epoch() + 1 <= announced)
-      return;
+    if (sender.epoch() + 1 <= announced) return;
     announced = sender.epoch() + 1;
     const Secret seed = Secret::random(crypto::kSeedSize);
     ASSERT_TRUE(sender.set_next_seed(announced, seed));
@@ -110,12 +109,9 @@ TEST_P(LockStep, SurvivesLossReorderingDuplicationAndForgery) {
         return;
       case Copy::kDuplicate:
       case Copy::kOriginal: {
-        if (item.copy == Copy::kDuplicate)
-          ++outcome.duplicates_delivered;
-        if (item.copy == Copy::kOriginal)
-          ++outcome.originals_delivered;
-        if (item.index < highest_delivered)
-          ++outcome.reordered_deliveries;
+        if (item.copy == Copy::kDuplicate) ++outcome.duplicates_delivered;
+        if (item.copy == Copy::kOriginal) ++outcome.originals_delivered;
+        if (item.index < highest_delivered) ++outcome.reordered_deliveries;
         highest_delivered = std::max(highest_delivered, item.index);
         // Whichever copy of a packet arrives second is the replay.
         if (accepted_per_index.count(item.index)) {
@@ -138,8 +134,7 @@ TEST_P(LockStep, SurvivesLossReorderingDuplicationAndForgery) {
   for (std::uint64_t i = 0; i < kPackets; ++i) {
     if (seed_mode == SeedMode::kDistributed) {
       seeds.tick(sender, receiver);
-      if (HasFatalFailure())
-        return;
+      if (HasFatalFailure()) return;
     }
     const SealResult sealed = sender.seal(payload_for(i, sender.max_payload()), packet);
     ASSERT_EQ(sealed.status, SealStatus::kOk);
@@ -158,19 +153,16 @@ TEST_P(LockStep, SurvivesLossReorderingDuplicationAndForgery) {
     if (chance(rng) < kDuplication) {
       channel.push({i + delay(rng), order++, i, Copy::kDuplicate, bytes});
     }
-    if (chance(rng) >= kLoss)
-      channel.push({at, order++, i, Copy::kOriginal, std::move(bytes)});
+    if (chance(rng) >= kLoss) channel.push({at, order++, i, Copy::kOriginal, std::move(bytes)});
     while (!channel.empty() && channel.top().deliver_at <= i) {
       deliver(channel.top());
-      if (HasFatalFailure())
-        return;
+      if (HasFatalFailure()) return;
       channel.pop();
     }
   }
   while (!channel.empty()) {
     deliver(channel.top());
-    if (HasFatalFailure())
-      return;
+    if (HasFatalFailure()) return;
     channel.pop();
   }
 

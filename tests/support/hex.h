@@ -12,22 +12,17 @@ namespace agentcast::test {
 
 inline std::vector<std::uint8_t> from_hex(std::string_view hex) {
   auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     throw std::invalid_argument("bad hex digit");
   };
   std::vector<std::uint8_t> out;
   std::string digits;
   for (char c : hex) {
-    if (c != ' ' && c != '\n')
-      digits.push_back(c);
+    if (c != ' ' && c != '\n') digits.push_back(c);
   }
-  if (digits.size() % 2 != 0)
-    throw std::invalid_argument("odd hex length");
+  if (digits.size() % 2 != 0) throw std::invalid_argument("odd hex length");
   for (std::size_t i = 0; i < digits.size(); i += 2) {
     out.push_back(static_cast<std::uint8_t>(nibble(digits[i]) << 4 | nibble(digits[i + 1])));
   }

@@ -63,11 +63,21 @@ class CipherUnit {
 
   // out = ciphertext || tag; out.size() must equal plaintext.size() + kTagSize.
   // `out` may start at the same address as `plaintext` (in place), never partly overlap it.
-  virtual UnitStatus seal(Bytes nonce, Bytes aad, Bytes plaintext, MutableBytes out) noexcept = 0;
+  // On any failure `out` is zeroed.
+  UnitStatus seal(Bytes nonce, Bytes aad, Bytes plaintext, MutableBytes out) noexcept;
 
   // sealed = ciphertext || tag; out.size() must equal sealed.size() - kTagSize.
   // On any failure `out` is zeroed, so unauthenticated plaintext never escapes.
-  virtual UnitStatus open(Bytes nonce, Bytes aad, Bytes sealed, MutableBytes out) noexcept = 0;
+  UnitStatus open(Bytes nonce, Bytes aad, Bytes sealed, MutableBytes out) noexcept;
+
+ protected:
+  virtual bool keyed() const noexcept = 0;
+  // Called by seal()/open() once the unit is keyed, the nonce is kNonceSize bytes, the
+  // sizes agree and every length fits in an int; seal()/open() wipe `out` on failure.
+  virtual UnitStatus seal_checked(Bytes nonce, Bytes aad, Bytes plaintext,
+                                  MutableBytes out) noexcept = 0;
+  virtual UnitStatus open_checked(Bytes nonce, Bytes aad, Bytes sealed,
+                                  MutableBytes out) noexcept = 0;
 };
 
 // An unkeyed unit, or nullptr when the id is unknown or is a reference unit that

@@ -1,0 +1,49 @@
+#include "agentcast/agent/crypto_session.h"
+
+#include <stdexcept>
+
+namespace agentcast::agent {
+
+SessionParams SessionParams::generate(bool insecure_reference_units) {
+  SessionParams params;
+  params.session_id = crypto::random_session_id();
+  params.initial_seed = crypto::Secret::random(crypto::kSeedSize);
+  params.units = crypto::UnitSet::standard(insecure_reference_units);
+  return params;
+}
+
+CryptoSession::CryptoSession(SessionParams params) : params_(std::move(params)) {
+  if (params_.initial_seed.size() != crypto::kSeedSize) {
+    throw std::invalid_argument("the initial seed must be 32 bytes");
+  }
+  if (params_.packets_per_epoch == 0) throw std::invalid_argument("packets_per_epoch is zero");
+  config_for(crypto::Direction::kSenderToViewer, 0, net::MediaKind::kVideo).validate();
+}
+
+net::SendingConfig CryptoSession::config_for(crypto::Direction direction, std::uint16_t stream_id,
+                                             net::MediaKind kind) const {
+  net::SendingConfig config;
+  config.label = {params_.session_id, direction, stream_id};
+  config.kind = kind;
+  config.units = params_.units;
+  config.seed_mode = params_.seed_mode;
+  config.mtu = params_.mtu;
+  config.packets_per_epoch = params_.packets_per_epoch;
+  return config;
+}
+
+std::unique_ptr<net::SendingSection> CryptoSession::sending_section(crypto::Direction direction,
+                                                                    std::uint16_t stream_id,
+                                                                    net::MediaKind kind) const {
+  return std::make_unique<net::SendingSection>(config_for(direction, stream_id, kind),
+                                               params_.initial_seed);
+}
+
+std::unique_ptr<net::ReceivingSection> CryptoSession::receiving_section(crypto::Direction direction,
+                                                                        std::uint16_t stream_id,
+                                                                        net::MediaKind kind) const {
+  return std::make_unique<net::ReceivingSection>(config_for(direction, stream_id, kind),
+                                                 params_.initial_seed);
+}
+
+}  // namespace agentcast::agent

@@ -72,6 +72,7 @@ SelectionSchedule::SelectionSchedule(const Secret& selection_key, std::uint32_t 
 
 bool SelectionSchedule::fill(Block& block, std::uint64_t index) noexcept {
   block.index = UINT64_MAX;
+  block.cursor = 0;
   block.run_ends.clear();
   block.run_units.clear();
   if (!drbg_.reset(key_.bytes(), index)) return false;
@@ -100,9 +101,22 @@ std::optional<std::uint32_t> SelectionSchedule::unit_index(std::uint64_t sequenc
     if (!fill(blocks_[slot], index)) return std::nullopt;
   }
   most_recent_ = slot;
-  Block* block = &blocks_[slot];
-  auto it = std::upper_bound(block->run_ends.begin(), block->run_ends.end(), offset);
-  return block->run_units[static_cast<std::size_t>(it - block->run_ends.begin())];
+  Block& block = blocks_[slot];
+  // Sequence numbers mostly arrive in order: try the run of the last lookup and the one
+  // after it before searching.
+  auto covers = [&](std::size_t run) {
+    return run < block.run_ends.size() && offset < block.run_ends[run] &&
+           (run == 0 || offset >= block.run_ends[run - 1]);
+  };
+  if (!covers(block.cursor)) {
+    if (covers(block.cursor + 1)) {
+      ++block.cursor;
+    } else {
+      auto it = std::upper_bound(block.run_ends.begin(), block.run_ends.end(), offset);
+      block.cursor = static_cast<std::size_t>(it - block.run_ends.begin());
+    }
+  }
+  return block.run_units[block.cursor];
 }
 
 std::vector<UnitRun> SelectionSchedule::block_runs(std::uint64_t block_index) {

@@ -71,6 +71,7 @@ class SelectionSchedule {
     std::uint64_t index = UINT64_MAX;
     std::vector<std::uint16_t> run_ends;  // exclusive end offset of each run within the block
     std::vector<std::uint8_t> run_units;
+    std::size_t cursor = 0;  // the run of the last lookup
   };
 
   bool fill(Block& block, std::uint64_t index) noexcept;

@@ -9,6 +9,12 @@ packages=(
   build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-dev
   # crypto/: OpenSSL 3
   libssl-dev openssl
+  # media/: FFmpeg (libx264, libopus inside), libopus, PortAudio, OpenCV
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libopus-dev
+  portaudio19-dev libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
+  libopencv-videoio-dev
+  # tests: decode recordings, capture the wire, network namespaces
+  ffmpeg tshark iproute2
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
 )

@@ -13,6 +13,8 @@ packages=(
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libopus-dev
   portaudio19-dev libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   libopencv-videoio-dev
+  # net/ control messages (CBOR) and, later, the apps: Qt 6
+  qt6-base-dev
   # tests: decode recordings, capture the wire, network namespaces
   ffmpeg tshark iproute2
   # tests and benchmarks

@@ -136,7 +136,9 @@ TlsConnection::~TlsConnection() {
   ::close(fd_);
 }
 
-std::string TlsConnection::protocol() const { return SSL_get_version(ssl_); }
+std::string TlsConnection::protocol() const {
+  return SSL_get_version(ssl_);
+}
 
 Endpoint TlsConnection::peer_endpoint() const {
   Endpoint peer;

@@ -1,0 +1,138 @@
+// Call codes, control-channel messages and feedback: round trips, and refusal with a reason.
+
+#include <gtest/gtest.h>
+
+#include "agentcast/net/call_code.h"
+#include "agentcast/net/control_messages.h"
+#include "agentcast/net/feedback.h"
+
+namespace agentcast::net {
+namespace {
+
+TEST(CallCode, RoundTripsV4V6AndNames) {
+  const crypto::Fingerprint fp = crypto::Identity::generate().fingerprint();
+  for (const char* host : {"127.0.0.1", "::1", "sender.example"}) {
+    const CallCode code{host, 7000, fp};
+    const CallCode parsed = CallCode::parse(code.to_string());
+    EXPECT_EQ(parsed.host, host);
+    EXPECT_EQ(parsed.port, 7000);
+    EXPECT_EQ(parsed.fingerprint, fp);
+  }
+  EXPECT_EQ((CallCode{"::1", 5, fp}.host_port()), "[::1]:5");
+}
+
+TEST(CallCode, RefusesMalformedCodesWithAReason) {
+  const std::string fp(64, 'a');
+  for (const std::string& bad :
+       {std::string("http://h:1/#fp=") + fp, "agentcast://h:1/" + fp, "agentcast://h/#fp=" + fp,
+        "agentcast://h:0/#fp=" + fp, "agentcast://h:70000/#fp=" + fp,
+        std::string("agentcast://h:1/#fp=abc"), "agentcast://[::1:5/#fp=" + fp, std::string()}) {
+    EXPECT_THROW(CallCode::parse(bad), std::invalid_argument) << bad;
+  }
+}
+
+SessionMessage sample_session() {
+  SessionMessage m;
+  m.session_id = crypto::random_session_id();
+  m.initial_seed = crypto::Secret::random(crypto::kSeedSize);
+  m.epoch = 3;
+  m.units = crypto::UnitSet::standard();
+  m.seed_mode = SeedMode::kDistributed;
+  m.packets_per_epoch = 5000;
+  m.mtu = 1200;
+  m.viewer_slot = 4;
+  m.streams = {{kVideoStreamId, MediaKind::kVideo, "h264", 1280, 720, 30, 0, 0},
+               {kAudioStreamId, MediaKind::kAudio, "opus", 0, 0, 0, 48000, 1}};
+  return m;
+}
+
+TEST(ControlMessages, SessionRoundTrips) {
+  const SessionMessage sent = sample_session();
+  const DecodedControl decoded = decode_control(encode_control(sent));
+  ASSERT_TRUE(decoded.message) << decoded.error;
+  const auto& got = std::get<SessionMessage>(*decoded.message);
+  EXPECT_EQ(got.session_id, sent.session_id);
+  EXPECT_EQ(got.initial_seed, sent.initial_seed);
+  EXPECT_EQ(got.epoch, 3U);
+  EXPECT_EQ(got.units.units, sent.units.units);
+  EXPECT_EQ(got.units.reference_policy, crypto::ReferenceUnits::kRefuse);
+  EXPECT_EQ(got.seed_mode, SeedMode::kDistributed);
+  EXPECT_EQ(got.packets_per_epoch, 5000U);
+  EXPECT_EQ(got.viewer_slot, 4);
+  ASSERT_EQ(got.streams.size(), 2U);
+  EXPECT_EQ(got.streams[0].width, 1280);
+  EXPECT_EQ(got.streams[1].sample_rate, 48000);
+}
+
+TEST(ControlMessages, OtherMessagesRoundTrip) {
+  auto hello = decode_control(encode_control(HelloMessage{1, "receive-only", "living room"}));
+  ASSERT_TRUE(hello.message) << hello.error;
+  EXPECT_EQ(std::get<HelloMessage>(*hello.message).agent, "receive-only");
+  EXPECT_EQ(std::get<HelloMessage>(*hello.message).name, "living room");
+  const crypto::Secret seed = crypto::Secret::random(32);
+  auto seed_message = decode_control(encode_control(SeedMessage{9, seed}));
+  ASSERT_TRUE(seed_message.message) << seed_message.error;
+  EXPECT_EQ(std::get<SeedMessage>(*seed_message.message).seed, seed);
+  auto bye = decode_control(encode_control(ByeMessage{"sender stopped"}));
+  ASSERT_TRUE(bye.message);
+  EXPECT_EQ(std::get<ByeMessage>(*bye.message).reason, "sender stopped");
+}
+
+TEST(ControlMessages, RefusesWhatDoesNotParseAndSaysWhy) {
+  EXPECT_NE(decode_control(std::vector<std::uint8_t>{0xff, 0x00}).error, "");
+  EXPECT_NE(decode_control(std::vector<std::uint8_t>{}).error, "");
+  auto bad_agent = decode_control(encode_control(HelloMessage{1, "root", ""}));
+  EXPECT_FALSE(bad_agent.message);
+  EXPECT_NE(bad_agent.error.find("agent"), std::string::npos) << bad_agent.error;
+
+  SessionMessage m = sample_session();
+  m.initial_seed = crypto::Secret::random(16);  // short seed
+  auto short_seed = decode_control(encode_control(m));
+  EXPECT_FALSE(short_seed.message);
+  EXPECT_NE(short_seed.error.find("seed"), std::string::npos) << short_seed.error;
+
+  m = sample_session();
+  m.units.units = {crypto::UnitId::kAes256Gcm, crypto::UnitId::kAes256Gcm};
+  auto duplicate = decode_control(encode_control(m));
+  EXPECT_FALSE(duplicate.message);
+  EXPECT_NE(duplicate.error.find("units"), std::string::npos) << duplicate.error;
+
+  m = sample_session();
+  m.mtu = 10;
+  EXPECT_FALSE(decode_control(encode_control(m)).message);
+  m = sample_session();
+  m.streams[0].codec = "vp9";
+  EXPECT_FALSE(decode_control(encode_control(m)).message);
+}
+
+TEST(ControlMessages, ReferenceUnitsAreFlaggedNotHidden) {
+  SessionMessage m = sample_session();
+  m.units = crypto::UnitSet::standard(true);
+  auto decoded = decode_control(encode_control(m));
+  ASSERT_TRUE(decoded.message) << decoded.error;
+  // The viewer sees that the sender wants insecure units and decides (it must have opted in).
+  EXPECT_EQ(std::get<SessionMessage>(*decoded.message).units.reference_policy,
+            crypto::ReferenceUnits::kAllowInsecure);
+}
+
+TEST(Feedback, RoundTripsAndRefusesMalformed) {
+  auto probe = decode_feedback(encode_feedback(ProbeFeedback{7}));
+  ASSERT_TRUE(probe);
+  EXPECT_EQ(std::get<ProbeFeedback>(*probe).viewer_slot, 7);
+  ReceiverReport report{100, 3, 90, 15000, 30000};
+  auto got = decode_feedback(encode_feedback(report));
+  ASSERT_TRUE(got);
+  EXPECT_EQ(std::get<ReceiverReport>(*got).packets_lost, 3U);
+  EXPECT_EQ(std::get<ReceiverReport>(*got).latency_p95_us, 30000U);
+  auto bytes = encode_feedback(KeyframeRequest{1});
+  EXPECT_TRUE(decode_feedback(bytes));
+  bytes.push_back(0);
+  EXPECT_FALSE(decode_feedback(bytes)) << "trailing byte accepted";
+  bytes.resize(2);
+  EXPECT_FALSE(decode_feedback(bytes)) << "truncated message accepted";
+  EXPECT_FALSE(decode_feedback(std::vector<std::uint8_t>{99, 0, 0}));
+  EXPECT_FALSE(decode_feedback({}));
+}
+
+}  // namespace
+}  // namespace agentcast::net

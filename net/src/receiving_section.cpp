@@ -40,12 +40,14 @@ std::string_view to_string(OpenStatus status) noexcept {
 ReceivingSection::ReceivingSection(const SectionConfig& config, crypto::Secret initial_seed)
     : config_(config) {
   config_.validate();
-  current_ = crypto::EpochKeys::derive(initial_seed, config_.label, 0, config_.units);
+  current_ =
+      crypto::EpochKeys::derive(initial_seed, config_.label, config_.first_epoch, config_.units);
   if (!current_) throw std::runtime_error("cannot derive the first epoch's keys (OpenSSL failure)");
   if (config_.seed_mode == SeedMode::kSynchronized) {
-    chain_.emplace(std::move(initial_seed));
+    chain_.emplace(std::move(initial_seed), config_.first_epoch);
     if (!chain_->advance()) throw std::runtime_error("cannot derive the next epoch's seed");
-    next_ = crypto::EpochKeys::derive(chain_->seed(), config_.label, 1, config_.units);
+    next_ =
+        crypto::EpochKeys::derive(chain_->seed(), config_.label, chain_->epoch(), config_.units);
     if (!next_) throw std::runtime_error("cannot derive the next epoch's keys (OpenSSL failure)");
   }
 }

@@ -23,15 +23,17 @@ std::string_view to_string(SealStatus status) noexcept {
 }
 
 SendingSection::SendingSection(const SendingConfig& config, crypto::Secret initial_seed)
-    : config_(config), next_sequence_(config.first_sequence) {
+    : config_(config),
+      chain_(std::move(initial_seed), config.first_epoch),
+      next_sequence_(config.first_sequence) {
   config_.validate();
   if (config_.packets_per_epoch == 0) throw std::invalid_argument("packets_per_epoch is zero");
   if (config_.first_sequence > crypto::kMaxSequence) {
     throw std::invalid_argument("first sequence number exceeds 48 bits");
   }
-  keys_ = crypto::EpochKeys::derive(initial_seed, config_.label, 0, config_.units);
+  keys_ =
+      crypto::EpochKeys::derive(chain_.seed(), config_.label, config_.first_epoch, config_.units);
   if (!keys_) throw std::runtime_error("cannot derive the first epoch's keys (OpenSSL failure)");
-  if (config_.seed_mode == SeedMode::kSynchronized) chain_.emplace(std::move(initial_seed));
 }
 
 bool SendingSection::set_next_seed(std::uint32_t epoch, const crypto::Secret& seed) noexcept {
@@ -47,20 +49,23 @@ void SendingSection::maybe_change_epoch() noexcept {
   if (packets_in_epoch_ < config_.packets_per_epoch) return;
   if (keys_->epoch() == std::numeric_limits<std::uint32_t>::max()) return;
   const std::uint32_t next_epoch = keys_->epoch() + 1;
-  std::unique_ptr<crypto::EpochKeys> next;
-  if (chain_) {
-    if (!chain_->advance()) return;
-    next = crypto::EpochKeys::derive(chain_->seed(), config_.label, next_epoch, config_.units);
+  // Work on a copy, so that a failure leaves seed and keys of the current epoch together.
+  crypto::SeedChain next_chain = chain_;
+  if (config_.seed_mode == SeedMode::kSynchronized) {
+    if (!next_chain.advance()) return;
   } else if (next_seed_) {
-    next = crypto::EpochKeys::derive(*next_seed_, config_.label, next_epoch, config_.units);
-    next_seed_.reset();  // the optional's Secret wipes itself
+    next_chain = crypto::SeedChain(*next_seed_, next_epoch);
   } else {
     // Keep sealing under the current epoch rather than stall the media.
     ++stats_.epoch_changes_delayed;
     packets_in_epoch_ = 0;
     return;
   }
+  auto next =
+      crypto::EpochKeys::derive(next_chain.seed(), config_.label, next_epoch, config_.units);
   if (!next) return;
+  chain_ = std::move(next_chain);  // the previous seed is wiped
+  next_seed_.reset();
   keys_ = std::move(next);  // the old epoch's unit contexts and keys are freed and wiped
   packets_in_epoch_ = 0;
   ++stats_.epochs;

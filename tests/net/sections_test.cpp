@@ -206,3 +206,45 @@ TEST(Sections, OldEpochKeysAreDroppedAfterTwoChanges) {
 
 }  // namespace
 }  // namespace agentcast::net
+
+namespace agentcast::net {
+namespace {
+
+class LateJoiner : public ::testing::TestWithParam<SeedMode> {};
+
+TEST_P(LateJoiner, ReceivesFromTheSendersCurrentEpochOn) {
+  SendingConfig config = basic_config();
+  config.seed_mode = GetParam();
+  config.packets_per_epoch = 10;
+  SendingSection sender(config, crypto::Secret::random(crypto::kSeedSize));
+  std::vector<crypto::Secret> seeds;  // distributed: every delivered seed, by epoch - 1
+  auto deliver_next_seed = [&] {
+    if (GetParam() != SeedMode::kDistributed) return;
+    seeds.push_back(crypto::Secret::random(crypto::kSeedSize));
+    ASSERT_TRUE(sender.set_next_seed(sender.epoch() + 1, seeds.back()));
+  };
+  for (int i = 0; i < 35; ++i) {
+    if (i % 10 == 0) deliver_next_seed();
+    seal(sender, {static_cast<std::uint8_t>(i)});
+  }
+  ASSERT_EQ(sender.epoch(), 3U);
+
+  SectionConfig joiner_config = config;
+  joiner_config.first_epoch = sender.epoch();
+  ReceivingSection joiner(joiner_config, sender.current_seed());
+  if (GetParam() == SeedMode::kDistributed) {
+    deliver_next_seed();
+    ASSERT_TRUE(joiner.provide_seed(4, seeds.back()));
+  }
+  for (int i = 35; i < 50; ++i) {  // through the change to epoch 4
+    EXPECT_EQ(open(joiner, seal(sender, {static_cast<std::uint8_t>(i)})).status, OpenStatus::kOk)
+        << "packet " << i;
+  }
+  EXPECT_EQ(joiner.current_epoch(), 4U);
+}
+
+INSTANTIATE_TEST_SUITE_P(SeedModes, LateJoiner,
+                         ::testing::Values(SeedMode::kSynchronized, SeedMode::kDistributed));
+
+}  // namespace
+}  // namespace agentcast::net

@@ -20,6 +20,9 @@ struct SectionConfig {
   crypto::UnitSet units = crypto::UnitSet::standard();
   SeedMode seed_mode = SeedMode::kSynchronized;
   std::size_t mtu = kDefaultMtu;  // largest packet on the wire, header and tag included
+  // The epoch that the seed given to the constructor belongs to: 0 for a new session, the
+  // current epoch for a viewer that joins a running one.
+  std::uint32_t first_epoch = 0;
 
   // Throws std::invalid_argument with a message naming the bad setting.
   void validate() const;

@@ -60,6 +60,8 @@ class SendingSection {
   bool set_next_seed(std::uint32_t epoch, const crypto::Secret& seed) noexcept;
 
   std::uint32_t epoch() const noexcept { return keys_->epoch(); }
+  // The seed of the current epoch: what a viewer joining now needs (with epoch()).
+  const crypto::Secret& current_seed() const noexcept { return chain_.seed(); }
   std::uint64_t next_sequence() const noexcept { return next_sequence_; }
   const SendingStats& stats() const noexcept { return stats_; }
 
@@ -67,8 +69,10 @@ class SendingSection {
   void maybe_change_epoch() noexcept;
 
   SendingConfig config_;
+  // The current epoch's seed: derived forward (synchronized) or replaced by the delivered
+  // seed (distributed).
+  crypto::SeedChain chain_;
   std::unique_ptr<crypto::EpochKeys> keys_;
-  std::optional<crypto::SeedChain> chain_;   // synchronized mode
   std::optional<crypto::Secret> next_seed_;  // distributed mode
   std::uint64_t next_sequence_;
   std::uint64_t packets_in_epoch_ = 0;

@@ -47,3 +47,15 @@ std::unique_ptr<net::ReceivingSection> CryptoSession::receiving_section(crypto::
 }
 
 }  // namespace agentcast::agent
+
+namespace agentcast::agent {
+
+std::unique_ptr<net::ReceivingSection> CryptoSession::receiving_section(
+    crypto::Direction direction, std::uint16_t stream_id, net::MediaKind kind, std::uint32_t epoch,
+    const crypto::Secret& seed) const {
+  net::SendingConfig config = config_for(direction, stream_id, kind);
+  config.first_epoch = epoch;
+  return std::make_unique<net::ReceivingSection>(config, seed);
+}
+
+}  // namespace agentcast::agent

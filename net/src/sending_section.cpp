@@ -18,6 +18,8 @@ std::string_view to_string(SealStatus status) noexcept {
       return "sequence numbers exhausted";
     case SealStatus::kCipherFailure:
       return "cipher failure";
+    case SealStatus::kUnknownStream:
+      return "unknown stream";
   }
   return "unknown";
 }

@@ -38,6 +38,11 @@ class CryptoSession {
   std::unique_ptr<net::ReceivingSection> receiving_section(crypto::Direction direction,
                                                            std::uint16_t stream_id,
                                                            net::MediaKind kind) const;
+  // A receiving section that starts at a running stream's `epoch`, whose seed is `seed`.
+  std::unique_ptr<net::ReceivingSection> receiving_section(crypto::Direction direction,
+                                                           std::uint16_t stream_id,
+                                                           net::MediaKind kind, std::uint32_t epoch,
+                                                           const crypto::Secret& seed) const;
 
   const SessionParams& params() const noexcept { return params_; }
 

@@ -20,6 +20,7 @@ enum class SealStatus : std::uint8_t {
   kBufferTooSmall,     // out cannot hold payload + kPacketOverhead
   kSequenceExhausted,  // the 48-bit sequence space is used up: a new session is needed
   kCipherFailure,      // OpenSSL failed
+  kUnknownStream,      // (agent) no outgoing stream with that id
 };
 
 std::string_view to_string(SealStatus status) noexcept;

@@ -1,0 +1,78 @@
+#pragma once
+// The application interface section of a trusted agent (patent Fig. 5, 7): media code
+// hands it plaintext payloads and gets wire packets back, and the reverse. Media code
+// never sees a key or a cipher. Today the agent is linked in; when agents ship as signed
+// plugins, this is the interface the loaded plugin provides.
+//
+// Threads: streams are added before media flows. Then seal() may be called for different
+// streams from different threads, and for one stream from one thread at a time; open()
+// from one thread (the network receive thread). Snapshots may be taken from any thread.
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "agentcast/agent/crypto_session.h"
+
+namespace agentcast::agent {
+
+enum class Role : std::uint8_t { kSender, kViewer };
+
+// What a viewer joining a running session needs of one outgoing stream.
+struct StreamJoinState {
+  std::uint32_t epoch = 0;
+  crypto::Secret seed;
+};
+
+struct AgentStats {
+  std::map<std::uint16_t, net::SendingStats> sending;      // by stream id
+  std::map<std::uint16_t, net::ReceivingStats> receiving;  // by stream id
+  std::uint64_t packets_for_unknown_streams = 0;
+};
+
+class MediaAgent {
+ public:
+  // A sender seals on direction sender→viewer and opens viewer→sender; a viewer the
+  // reverse. Throws std::invalid_argument for bad parameters.
+  MediaAgent(SessionParams params, Role role);
+  ~MediaAgent();
+
+  void add_outgoing(std::uint16_t stream_id, net::MediaKind kind);
+  // `start`: where an incoming stream begins for a viewer joining a running session; by
+  // default the session's initial seed at epoch 0.
+  void add_incoming(std::uint16_t stream_id, net::MediaKind kind,
+                    const StreamJoinState* start = nullptr);
+
+  std::size_t max_payload() const noexcept { return params_.mtu - net::kPacketOverhead; }
+  std::size_t mtu() const noexcept { return params_.mtu; }
+
+  // Seals `payload` as the next packet of an outgoing stream (net::SealStatus;
+  // kUnknownStream for a stream that was not added).
+  net::SealResult seal(std::uint16_t stream_id, crypto::Bytes payload,
+                       crypto::MutableBytes packet) noexcept;
+
+  // Opens a packet of any incoming stream (routed by its header). Packets of streams this
+  // agent does not receive are kWrongStream and counted.
+  net::OpenResult open(crypto::Bytes packet, crypto::MutableBytes payload) noexcept;
+
+  // The current epoch and seed of an outgoing stream, for a viewer joining now.
+  StreamJoinState join_state(std::uint16_t stream_id) const;
+
+  AgentStats stats() const;
+  const SessionParams& params() const noexcept { return params_; }
+
+ private:
+  struct Outgoing;
+  struct Incoming;
+
+  SessionParams params_;
+  CryptoSession session_;
+  Role role_;
+  std::map<std::uint16_t, std::unique_ptr<Outgoing>> outgoing_;
+  std::map<std::uint16_t, std::unique_ptr<Incoming>> incoming_;
+  std::atomic<std::uint64_t> unknown_stream_packets_{0};
+};
+
+}  // namespace agentcast::agent

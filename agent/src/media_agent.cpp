@@ -1,0 +1,93 @@
+#include "agentcast/agent/media_agent.h"
+
+#include <stdexcept>
+
+namespace agentcast::agent {
+
+// Each stream's section with the lock that lets another thread read its state. The lock
+// is uncontended on the packet path (one thread per stream); it exists for snapshots.
+struct MediaAgent::Outgoing {
+  mutable std::mutex mutex;
+  std::unique_ptr<net::SendingSection> section;
+};
+
+struct MediaAgent::Incoming {
+  mutable std::mutex mutex;
+  std::unique_ptr<net::ReceivingSection> section;
+};
+
+MediaAgent::MediaAgent(SessionParams params, Role role)
+    : params_(params), session_(std::move(params)), role_(role) {}
+
+MediaAgent::~MediaAgent() = default;
+
+void MediaAgent::add_outgoing(std::uint16_t stream_id, net::MediaKind kind) {
+  const auto direction = role_ == Role::kSender ? crypto::Direction::kSenderToViewer
+                                                : crypto::Direction::kViewerToSender;
+  auto out = std::make_unique<Outgoing>();
+  out->section = session_.sending_section(direction, stream_id, kind);
+  if (!outgoing_.emplace(stream_id, std::move(out)).second) {
+    throw std::invalid_argument("outgoing stream " + std::to_string(stream_id) + " added twice");
+  }
+}
+
+void MediaAgent::add_incoming(std::uint16_t stream_id, net::MediaKind kind,
+                              const StreamJoinState* start) {
+  const auto direction = role_ == Role::kSender ? crypto::Direction::kViewerToSender
+                                                : crypto::Direction::kSenderToViewer;
+  auto in = std::make_unique<Incoming>();
+  in->section = start == nullptr ? session_.receiving_section(direction, stream_id, kind)
+                                 : session_.receiving_section(direction, stream_id, kind,
+                                                              start->epoch, start->seed);
+  if (!incoming_.emplace(stream_id, std::move(in)).second) {
+    throw std::invalid_argument("incoming stream " + std::to_string(stream_id) + " added twice");
+  }
+}
+
+net::SealResult MediaAgent::seal(std::uint16_t stream_id, crypto::Bytes payload,
+                                 crypto::MutableBytes packet) noexcept {
+  auto it = outgoing_.find(stream_id);
+  if (it == outgoing_.end()) return {net::SealStatus::kUnknownStream, 0};
+  std::lock_guard lock(it->second->mutex);
+  return it->second->section->seal(payload, packet);
+}
+
+net::OpenResult MediaAgent::open(crypto::Bytes packet, crypto::MutableBytes payload) noexcept {
+  net::PacketHeader header;
+  if (net::parse_header(packet, header) == net::HeaderStatus::kOk) {
+    auto it = incoming_.find(header.stream_id);
+    if (it != incoming_.end()) {
+      std::lock_guard lock(it->second->mutex);
+      return it->second->section->open(packet, payload);
+    }
+    unknown_stream_packets_.fetch_add(1, std::memory_order_relaxed);
+    return {net::OpenStatus::kWrongStream, header, 0};
+  }
+  // A header that does not parse: let any section classify and count it.
+  if (incoming_.empty()) return {net::OpenStatus::kTruncated, {}, 0};
+  auto& any = *incoming_.begin()->second;
+  std::lock_guard lock(any.mutex);
+  return any.section->open(packet, payload);
+}
+
+StreamJoinState MediaAgent::join_state(std::uint16_t stream_id) const {
+  const auto& out = outgoing_.at(stream_id);
+  std::lock_guard lock(out->mutex);
+  return {out->section->epoch(), out->section->current_seed()};
+}
+
+AgentStats MediaAgent::stats() const {
+  AgentStats stats;
+  for (const auto& [id, out] : outgoing_) {
+    std::lock_guard lock(out->mutex);
+    stats.sending[id] = out->section->stats();
+  }
+  for (const auto& [id, in] : incoming_) {
+    std::lock_guard lock(in->mutex);
+    stats.receiving[id] = in->section->stats();
+  }
+  stats.packets_for_unknown_streams = unknown_stream_packets_.load(std::memory_order_relaxed);
+  return stats;
+}
+
+}  // namespace agentcast::agent

@@ -1,0 +1,108 @@
+// The agent's application interface: plaintext in, packets out, and back, by stream.
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+#include "agentcast/agent/media_agent.h"
+
+namespace agentcast::agent {
+namespace {
+
+using net::MediaKind;
+
+std::vector<std::uint8_t> seal(MediaAgent& agent, std::uint16_t stream,
+                               std::vector<std::uint8_t> payload) {
+  std::vector<std::uint8_t> packet(agent.mtu());
+  const auto result = agent.seal(stream, payload, packet);
+  EXPECT_EQ(result.status, net::SealStatus::kOk);
+  packet.resize(result.size);
+  return packet;
+}
+
+TEST(MediaAgent, RoutesEachStreamInBothDirections) {
+  const SessionParams params = SessionParams::generate();
+  MediaAgent sender(params, Role::kSender);
+  MediaAgent viewer(params, Role::kViewer);
+  sender.add_outgoing(1, MediaKind::kVideo);
+  sender.add_outgoing(2, MediaKind::kAudio);
+  sender.add_incoming(0x100, MediaKind::kControl);
+  viewer.add_incoming(1, MediaKind::kVideo);
+  viewer.add_incoming(2, MediaKind::kAudio);
+  viewer.add_outgoing(0x100, MediaKind::kControl);
+
+  std::vector<std::uint8_t> payload(viewer.mtu());
+  for (std::uint16_t stream : {1, 2, 1, 1, 2}) {
+    const auto packet = seal(sender, stream, {static_cast<std::uint8_t>(stream), 42});
+    const auto opened = viewer.open(packet, payload);
+    ASSERT_EQ(opened.status, net::OpenStatus::kOk);
+    EXPECT_EQ(opened.header.stream_id, stream);
+    EXPECT_EQ(payload[0], stream);
+  }
+  EXPECT_EQ(sender.open(seal(viewer, 0x100, {7}), payload).status, net::OpenStatus::kOk);
+
+  const AgentStats stats = viewer.stats();
+  EXPECT_EQ(stats.receiving.at(1).accepted(), 3U);
+  EXPECT_EQ(stats.receiving.at(2).accepted(), 2U);
+  EXPECT_EQ(stats.sending.at(0x100).packets_sealed, 1U);
+}
+
+TEST(MediaAgent, RefusesUnknownStreamsAndCountsThem) {
+  const SessionParams params = SessionParams::generate();
+  MediaAgent sender(params, Role::kSender);
+  MediaAgent viewer(params, Role::kViewer);
+  sender.add_outgoing(1, MediaKind::kVideo);
+  sender.add_outgoing(9, MediaKind::kVideo);
+  viewer.add_incoming(1, MediaKind::kVideo);
+  std::vector<std::uint8_t> packet(100);
+  EXPECT_EQ(sender.seal(5, std::vector<std::uint8_t>{1}, packet).status,
+            net::SealStatus::kUnknownStream);
+  std::vector<std::uint8_t> payload(100);
+  EXPECT_EQ(viewer.open(seal(sender, 9, {1}), payload).status, net::OpenStatus::kWrongStream);
+  EXPECT_EQ(viewer.stats().packets_for_unknown_streams, 1U);
+  EXPECT_EQ(viewer.open(std::vector<std::uint8_t>{1, 2}, payload).status,
+            net::OpenStatus::kTruncated);
+}
+
+TEST(MediaAgent, LateJoinerStartsFromTheJoinState) {
+  SessionParams params = SessionParams::generate();
+  params.packets_per_epoch = 5;
+  MediaAgent sender(params, Role::kSender);
+  sender.add_outgoing(1, MediaKind::kVideo);
+  for (int i = 0; i < 23; ++i)
+    seal(sender, 1, {1});
+  const StreamJoinState state = sender.join_state(1);
+  EXPECT_EQ(state.epoch, 4U);
+  MediaAgent viewer(params, Role::kViewer);
+  viewer.add_incoming(1, MediaKind::kVideo, &state);
+  std::vector<std::uint8_t> payload(100);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(viewer.open(seal(sender, 1, {2}), payload).status, net::OpenStatus::kOk);
+  }
+}
+
+TEST(MediaAgent, StreamsSealInParallelThreads) {
+  const SessionParams params = SessionParams::generate();
+  MediaAgent sender(params, Role::kSender);
+  sender.add_outgoing(1, MediaKind::kVideo);
+  sender.add_outgoing(2, MediaKind::kAudio);
+  auto run = [&](std::uint16_t stream) {
+    std::vector<std::uint8_t> packet(sender.mtu());
+    const std::vector<std::uint8_t> payload(500, 1);
+    for (int i = 0; i < 2000; ++i) {
+      if (sender.seal(stream, payload, packet).status != net::SealStatus::kOk) return;
+    }
+  };
+  std::thread video(run, 1);
+  std::thread audio(run, 2);
+  for (int i = 0; i < 100; ++i)
+    sender.stats();  // snapshots race nothing
+  video.join();
+  audio.join();
+  EXPECT_EQ(sender.stats().sending.at(1).packets_sealed, 2000U);
+  EXPECT_EQ(sender.stats().sending.at(2).packets_sealed, 2000U);
+}
+
+}  // namespace
+}  // namespace agentcast::agent

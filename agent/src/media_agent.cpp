@@ -39,9 +39,16 @@ void MediaAgent::add_incoming(std::uint16_t stream_id, net::MediaKind kind,
   in->section = start == nullptr ? session_.receiving_section(direction, stream_id, kind)
                                  : session_.receiving_section(direction, stream_id, kind,
                                                               start->epoch, start->seed);
+  std::unique_lock streams(incoming_mutex_);
   if (!incoming_.emplace(stream_id, std::move(in)).second) {
     throw std::invalid_argument("incoming stream " + std::to_string(stream_id) + " added twice");
   }
+}
+
+void MediaAgent::remove_incoming(std::uint16_t stream_id) {
+  // The exclusive lock waits for any open() in progress (they hold it shared).
+  std::unique_lock streams(incoming_mutex_);
+  incoming_.erase(stream_id);
 }
 
 net::SealResult MediaAgent::seal(std::uint16_t stream_id, crypto::Bytes payload,
@@ -54,6 +61,7 @@ net::SealResult MediaAgent::seal(std::uint16_t stream_id, crypto::Bytes payload,
 
 net::OpenResult MediaAgent::open(crypto::Bytes packet, crypto::MutableBytes payload) noexcept {
   net::PacketHeader header;
+  std::shared_lock streams(incoming_mutex_);
   if (net::parse_header(packet, header) == net::HeaderStatus::kOk) {
     auto it = incoming_.find(header.stream_id);
     if (it != incoming_.end()) {
@@ -82,6 +90,7 @@ AgentStats MediaAgent::stats() const {
     std::lock_guard lock(out->mutex);
     stats.sending[id] = out->section->stats();
   }
+  std::shared_lock streams(incoming_mutex_);
   for (const auto& [id, in] : incoming_) {
     std::lock_guard lock(in->mutex);
     stats.receiving[id] = in->section->stats();

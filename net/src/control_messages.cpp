@@ -24,6 +24,8 @@ QCborMap encode_stream(const StreamDescription& s) {
   map.insert(QStringLiteral("id"), s.id);
   map.insert(QStringLiteral("kind"), kind_name(s.kind));
   map.insert(QStringLiteral("codec"), QString::fromStdString(s.codec));
+  map.insert(QStringLiteral("epoch"), static_cast<qint64>(s.epoch));
+  map.insert(QStringLiteral("seed"), bytes_of(s.seed.bytes()));
   if (s.kind == MediaKind::kVideo) {
     map.insert(QStringLiteral("width"), s.width);
     map.insert(QStringLiteral("height"), s.height);
@@ -49,7 +51,6 @@ struct Encoder {
     map.insert(QStringLiteral("type"), QStringLiteral("session"));
     map.insert(QStringLiteral("session_id"), bytes_of(m.session_id));
     map.insert(QStringLiteral("seed"), bytes_of(m.initial_seed.bytes()));
-    map.insert(QStringLiteral("epoch"), static_cast<qint64>(m.epoch));
     QCborArray units;
     for (crypto::UnitId id : m.units.units)
       units.append(static_cast<int>(id));
@@ -140,6 +141,8 @@ std::optional<StreamDescription> decode_stream(const QCborValue& value, std::str
   s.id = static_cast<std::uint16_t>(r.integer("id", 0, 65535));
   const std::string kind = r.string("kind");
   s.codec = r.string("codec");
+  s.epoch = static_cast<std::uint32_t>(r.integer("epoch", 0, UINT32_MAX));
+  const QByteArray seed = r.bytes("seed", crypto::kSeedSize);
   if (kind == "video" && s.codec == "h264") {
     s.kind = MediaKind::kVideo;
     s.width = static_cast<int>(r.integer("width", 16, 8192));
@@ -156,6 +159,8 @@ std::optional<StreamDescription> decode_stream(const QCborValue& value, std::str
     error = "stream: " + r.error();
     return std::nullopt;
   }
+  s.seed = crypto::Secret(crypto::Bytes(reinterpret_cast<const std::uint8_t*>(seed.data()),
+                                        static_cast<std::size_t>(seed.size())));
   return s;
 }
 
@@ -163,7 +168,6 @@ std::optional<ControlMessage> decode_session(Reader& r, std::string& error) {
   SessionMessage m;
   const QByteArray id = r.bytes("session_id", crypto::kSessionIdSize);
   const QByteArray seed = r.bytes("seed", crypto::kSeedSize);
-  m.epoch = static_cast<std::uint32_t>(r.integer("epoch", 0, UINT32_MAX));
   const QCborArray units = r.array("units", 255);
   const std::string seed_mode = r.string("seed_mode");
   m.packets_per_epoch = static_cast<std::uint64_t>(r.integer("packets_per_epoch", 1, INT64_MAX));

@@ -106,3 +106,33 @@ TEST(MediaAgent, StreamsSealInParallelThreads) {
 
 }  // namespace
 }  // namespace agentcast::agent
+
+namespace agentcast::agent {
+namespace {
+
+TEST(MediaAgent, IncomingStreamsComeAndGoWhilePacketsFlow) {
+  const SessionParams params = SessionParams::generate();
+  MediaAgent sender(params, Role::kSender);
+  MediaAgent viewer(params, Role::kViewer);
+  viewer.add_outgoing(0x100, MediaKind::kControl);
+  std::vector<std::vector<std::uint8_t>> packets;
+  for (int i = 0; i < 200; ++i)
+    packets.push_back(seal(viewer, 0x100, {1}));
+  std::atomic<bool> done{false};
+  std::thread receiver([&] {
+    std::vector<std::uint8_t> payload(100);
+    for (const auto& p : packets)
+      sender.open(p, payload);
+    done = true;
+  });
+  for (int i = 0; i < 50 && !done; ++i) {
+    sender.add_incoming(0x100, MediaKind::kControl);
+    sender.remove_incoming(0x100);
+  }
+  receiver.join();
+  std::vector<std::uint8_t> payload(100);
+  EXPECT_EQ(sender.open(packets.front(), payload).status, net::OpenStatus::kWrongStream);
+}
+
+}  // namespace
+}  // namespace agentcast::agent

@@ -35,14 +35,15 @@ SessionMessage sample_session() {
   SessionMessage m;
   m.session_id = crypto::random_session_id();
   m.initial_seed = crypto::Secret::random(crypto::kSeedSize);
-  m.epoch = 3;
   m.units = crypto::UnitSet::standard();
   m.seed_mode = SeedMode::kDistributed;
   m.packets_per_epoch = 5000;
   m.mtu = 1200;
   m.viewer_slot = 4;
-  m.streams = {{kVideoStreamId, MediaKind::kVideo, "h264", 1280, 720, 30, 0, 0},
-               {kAudioStreamId, MediaKind::kAudio, "opus", 0, 0, 0, 48000, 1}};
+  m.streams = {{kVideoStreamId, MediaKind::kVideo, "h264", 1280, 720, 30, 0, 0, 3,
+                crypto::Secret::random(crypto::kSeedSize)},
+               {kAudioStreamId, MediaKind::kAudio, "opus", 0, 0, 0, 48000, 1, 1,
+                crypto::Secret::random(crypto::kSeedSize)}};
   return m;
 }
 
@@ -53,7 +54,9 @@ TEST(ControlMessages, SessionRoundTrips) {
   const auto& got = std::get<SessionMessage>(*decoded.message);
   EXPECT_EQ(got.session_id, sent.session_id);
   EXPECT_EQ(got.initial_seed, sent.initial_seed);
-  EXPECT_EQ(got.epoch, 3U);
+  EXPECT_EQ(got.streams[0].epoch, 3U);
+  EXPECT_EQ(got.streams[0].seed, sent.streams[0].seed);
+  EXPECT_EQ(got.streams[1].seed, sent.streams[1].seed);
   EXPECT_EQ(got.units.units, sent.units.units);
   EXPECT_EQ(got.units.reference_policy, crypto::ReferenceUnits::kRefuse);
   EXPECT_EQ(got.seed_mode, SeedMode::kDistributed);

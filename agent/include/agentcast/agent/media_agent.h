@@ -4,15 +4,17 @@
 // never sees a key or a cipher. Today the agent is linked in; when agents ship as signed
 // plugins, this is the interface the loaded plugin provides.
 //
-// Threads: streams are added before media flows. Then seal() may be called for different
-// streams from different threads, and for one stream from one thread at a time; open()
-// from one thread (the network receive thread). Snapshots may be taken from any thread.
+// Threads: outgoing streams are added before media flows. seal() may then be called for
+// different streams from different threads, for one stream from one thread at a time;
+// open() from one thread (the network receive thread). Incoming streams may come and go
+// while packets flow (viewers join and leave), and snapshots may be taken from any thread.
 
 #include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 
 #include "agentcast/agent/crypto_session.h"
 
@@ -45,6 +47,8 @@ class MediaAgent {
   void add_incoming(std::uint16_t stream_id, net::MediaKind kind,
                     const StreamJoinState* start = nullptr);
 
+  void remove_incoming(std::uint16_t stream_id);
+
   std::size_t max_payload() const noexcept { return params_.mtu - net::kPacketOverhead; }
   std::size_t mtu() const noexcept { return params_.mtu; }
 
@@ -71,6 +75,7 @@ class MediaAgent {
   CryptoSession session_;
   Role role_;
   std::map<std::uint16_t, std::unique_ptr<Outgoing>> outgoing_;
+  mutable std::shared_mutex incoming_mutex_;  // guards the map, not the sections
   std::map<std::uint16_t, std::unique_ptr<Incoming>> incoming_;
   std::atomic<std::uint64_t> unknown_stream_packets_{0};
 };

@@ -44,8 +44,9 @@ struct HelloMessage {
 // Sender → viewer: everything the viewer's agent needs to join the session.
 struct SessionMessage {
   crypto::SessionId session_id{};
+  // The seed of epoch 0 of this viewer's own streams to the sender (its feedback): fresh
+  // for every viewer, so no viewer learns another's keys or the sender's past epochs.
   crypto::Secret initial_seed;
-  std::uint32_t epoch = 0;  // the epoch `initial_seed` belongs to (a late joiner's current one)
   crypto::UnitSet units;
   SeedMode seed_mode = SeedMode::kSynchronized;
   std::uint64_t packets_per_epoch = 0;

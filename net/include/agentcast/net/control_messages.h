@@ -32,6 +32,9 @@ struct StreamDescription {
   std::string codec;                   // "h264" or "opus"
   int width = 0, height = 0, fps = 0;  // video
   int sample_rate = 0, channels = 0;   // audio
+  // Where the stream is now: a viewer's receiving section starts at this epoch and seed.
+  std::uint32_t epoch = 0;
+  crypto::Secret seed;
 };
 
 // Viewer → sender, first message.

@@ -26,7 +26,8 @@ class LatencyRecorder {
   double percentile_ms(double p) const {
     if (samples_.empty()) return 0;
     std::vector<std::int64_t> sorted(samples_);
-    const auto rank = static_cast<std::size_t>(p / 100.0 * static_cast<double>(sorted.size() - 1) + 0.5);
+    const auto rank =
+        static_cast<std::size_t>(p / 100.0 * static_cast<double>(sorted.size() - 1) + 0.5);
     std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(rank), sorted.end());
     return static_cast<double>(sorted[rank]) / 1000.0;
   }

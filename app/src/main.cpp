@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "commands.h"
 #include "demo.h"
+#include "sender.h"
 
 namespace {
 
@@ -14,6 +16,15 @@ constexpr const char* kUsage =
     "usage: agentcast COMMAND [OPTIONS]\n"
     "\n"
     "commands:\n"
+    "  send      capture, encrypt and send audio and video; prints the call code first\n"
+    "            [--listen HOST:PORT] [--video test|camera[:N]|file:PATH|images:GLOB|none]\n"
+    "            [--audio tone|mic[:N]|file:PATH|none] [--size WxH] [--fps N] [--bitrate KBPS]\n"
+    "            [--loop] [--max-viewers N] [--identity PATH] [--call-code-file PATH]\n"
+    "            [--duration S] [--stats-json PATH]\n"
+    "  view      CALLCODE: receive, decrypt and play\n"
+    "            [--headless] [--record PATH.mkv] [--snapshot PATH.png]\n"
+    "            [--audio-out default|none|wav:PATH] [--latency MS] [--duration S]\n"
+    "            [--stats-json PATH]\n"
     "  demo      two agents in lock-step through a lossy, reordering channel\n"
     "            [--packets N] [--loss PCT] [--reorder DEPTH] [--duplicate PCT]\n"
     "            [--tamper PCT] [--epoch-packets N] [--seeds synchronized|distributed]\n"
@@ -27,6 +38,8 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + (argc > 1 ? 2 : argc), argv + argc);
   const std::string command = argc > 1 ? argv[1] : "help";
   try {
+    if (command == "send") return agentcast::app::run_send(args);
+    if (command == "view") return agentcast::app::run_view(args);
     if (command == "demo") return agentcast::app::run_demo(args);
     if (command == "version" || command == "--version") {
       std::printf("agentcast %s\n", AGENTCAST_VERSION);
@@ -37,10 +50,10 @@ int main(int argc, char** argv) {
       return 0;
     }
     std::fprintf(stderr, "agentcast: unknown command '%s'\n\n%s", command.c_str(), kUsage);
-    return 2;
+    return agentcast::app::kExitUsage;
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "agentcast %s: %s\n", command.c_str(), e.what());
-    return 2;
+    return agentcast::app::kExitUsage;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "agentcast %s: %s\n", command.c_str(), e.what());
     return 1;

@@ -19,13 +19,29 @@ inline std::int64_t now_us() noexcept {
       .count();
 }
 
+// How a source hands out frames.
+enum class Pacing {
+  kRealTime,  // next() blocks until the frame is due on the steady clock
+  kUnpaced,   // next() returns at once: for tests, benchmarks and offline processing
+};
+
 inline constexpr int kAudioSampleRate = 48'000;
 inline constexpr int kAudioChannels = 1;
 inline constexpr int kAudioFrameSamples = 960;  // 20 ms at 48 kHz: one Opus frame
 
 // A raw picture as captured or decoded: 8-bit BGR (OpenCV's native order).
 struct VideoFrame {
-  cv::Mat bgr;                    // CV_8UC3
+  VideoFrame() = default;
+  VideoFrame(cv::Mat image, std::uint64_t number, std::int64_t time_us)
+      : bgr(std::move(image)), frame_number(number), capture_time_us(time_us) {}
+  VideoFrame(const VideoFrame&) = default;
+  VideoFrame& operator=(const VideoFrame&) = default;
+  // cv::Mat's move only moves a reference-counted header but is not declared noexcept;
+  // saying so here lets frames travel through the queues (which need a no-throw move).
+  VideoFrame(VideoFrame&&) noexcept = default;
+  VideoFrame& operator=(VideoFrame&&) noexcept = default;
+
+  cv::Mat bgr;                     // CV_8UC3
   std::uint64_t frame_number = 0;  // counts from 0 at the source
   std::int64_t capture_time_us = 0;
 };

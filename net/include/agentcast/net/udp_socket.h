@@ -44,6 +44,8 @@ class UdpSocket {
   UdpSocket& operator=(const UdpSocket&) = delete;
 
   Endpoint local_endpoint() const;
+  // For poll() over several sockets.
+  int native_handle() const noexcept { return fd_; }
   // Sends one datagram; kError on failure (for example no route), never throws.
   UdpStatus send_to(crypto::Bytes datagram, const Endpoint& to) noexcept;
   // Waits at most `timeout` for one datagram. A datagram longer than `buffer` is

@@ -1,0 +1,75 @@
+#pragma once
+// The sending end of a call or broadcast (patent Fig. 20, left): capture, encode, hand the
+// frames to the resident agent, send the sealed packets to every viewer over UDP; accept
+// viewers on the TLS control channel. Used by `agentcast send` and the sender app.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <stop_token>
+#include <string>
+
+#include <QtCore/QJsonObject>
+
+#include "agentcast/net/section_config.h"
+
+namespace agentcast::app {
+
+struct SenderOptions {
+  std::string listen = "127.0.0.1:0";  // HOST:PORT; TCP for control, UDP for media
+  std::string video = "test";          // test | camera[:N] | file:PATH | images:GLOB | none
+  std::string audio = "tone";          // tone | mic[:N] | file:PATH | none
+  int width = 1280;
+  int height = 720;
+  int fps = 30;
+  int bitrate_kbps = 2000;
+  int keyframe_interval = 0;  // frames; 0: two seconds
+  bool loop = false;          // file sources start again at the end
+  double seconds_per_image = 2.0;
+  int max_viewers = 1;
+  std::string agent = "full";  // full | receive-only
+  net::SeedMode seeds = net::SeedMode::kSynchronized;
+  std::uint64_t packets_per_epoch = std::uint64_t{1} << 20;
+  bool insecure_reference_units = false;
+  std::string identity_path;  // empty: $XDG_CONFIG_HOME/agentcast/identity.pem
+  std::string name = "agentcast sender";
+};
+
+// Exit codes shared by the command line tools, so scripts can tell failures apart.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,
+  kExitUsage = 2,
+  kExitNoCamera = 3,
+  kExitNoAudioDevice = 4,
+  kExitConnectFailed = 5,
+  kExitRefused = 6,  // the peer's identity or agent was refused
+};
+
+class Sender {
+ public:
+  // Opens the sources and the sockets. Throws std::invalid_argument (bad options) or
+  // std::runtime_error naming what failed (a missing camera is media::CameraUnavailableError).
+  explicit Sender(SenderOptions options);
+  ~Sender();
+
+  // agentcast://HOST:PORT/#fp=HEX for the address actually bound.
+  std::string call_code() const;
+  std::string readable_fingerprint() const;
+
+  // Runs until `stop` is requested. Then stops every thread and returns.
+  void run(std::stop_token stop);
+
+  // Statistics for --stats-json (docs/STATS.md); callable from any thread.
+  QJsonObject stats_json() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The default identity path: $XDG_CONFIG_HOME/agentcast/identity.pem or
+// ~/.config/agentcast/identity.pem; the directory is created 0700.
+std::string default_identity_path();
+
+}  // namespace agentcast::app

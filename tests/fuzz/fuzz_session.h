@@ -1,0 +1,167 @@
+#pragma once
+// The fixed session of the receiving-section fuzzer and the input format it reads. Shared
+// by receiving_section_fuzzer.cpp and make_corpus.cpp: the corpus generator must derive
+// exactly the keys the fuzzer's sections use, so that the sealed packets it writes open
+// in the fuzzer. Everything here is deterministic so that a crash reproduces; nothing
+// here is secret.
+//
+// Input format. Byte 0 holds flags (kFlagReset: rebuild every lane before this input).
+// The rest is a sequence of operations until the input ends; a missing argument byte
+// reads as zero. Each operation starts with one op byte:
+//
+//   bits 0-2  Op (below)
+//   bits 3-4  lane, 0-3 (see lane_config())
+//   bits 5-6  OutMode: how open()'s output buffer is laid out
+//   bit  7    kFixHeader: for raw packets, overwrite version, flags and stream id with
+//             the lane's, so that mutations reach the replay window and the epochs
+//
+//   kRaw16        u16 length (big-endian), then that many packet bytes
+//   kRaw8         u8 length, then that many packet bytes
+//   kSeal         u8 payload size, mutation: seal a packet, mutate it, deliver it
+//   kDrop         u8 n: seal drop_count(n) packets and lose them (kept in the history)
+//   kHistory      u8 age, mutation: deliver again the packet sealed `age` seals ago
+//   kSeed         u8 argument: hand epoch seeds to the sender or receiver (distributed)
+//   kHeader       14 bytes: parse them, and write/parse a header built from them
+//   kSealInPlace  u8 payload size: seal in place and deliver unchanged
+//
+// A mutation is one byte, then its arguments in this order:
+//   bits 0-1  number of (u16 position, u8 xor) flips
+//   bit  2    truncate: u8 bytes cut from the end
+//   bit  3    extend: u8 count (mod 32), then that many bytes appended
+//   bit  4    deliver the genuine packet after the mutated one
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "agentcast/crypto/epoch_keys.h"
+#include "agentcast/crypto/key_schedule.h"
+#include "agentcast/crypto/secret.h"
+#include "agentcast/net/packet.h"
+#include "agentcast/net/sending_section.h"
+
+namespace agentcast::fuzz {
+
+inline constexpr std::uint8_t kFlagReset = 0x01;
+
+enum class Op : std::uint8_t {
+  kRaw16 = 0,
+  kSeal = 1,
+  kDrop = 2,
+  kHistory = 3,
+  kSeed = 4,
+  kHeader = 5,
+  kRaw8 = 6,
+  kSealInPlace = 7,
+};
+
+enum class OutMode : std::uint8_t {
+  kExact = 0,     // a separate buffer of exactly packet.size() - kPacketOverhead bytes
+  kInPlace = 1,   // packet.data() + kHeaderSize
+  kTooSmall = 2,  // one byte short
+  kLarge = 3,     // a separate MTU-sized buffer, prefilled with kFill
+};
+
+inline constexpr std::uint8_t kOpMask = 0x07;
+inline constexpr int kLaneShift = 3;
+inline constexpr int kOutShift = 5;
+inline constexpr std::uint8_t kFixHeader = 0x80;
+
+inline constexpr std::uint8_t kMutFlipMask = 0x03;
+inline constexpr std::uint8_t kMutTruncate = 0x04;
+inline constexpr std::uint8_t kMutExtend = 0x08;
+inline constexpr std::uint8_t kMutThenGenuine = 0x10;
+
+inline constexpr std::size_t kLaneCount = 4;
+inline constexpr std::uint64_t kPacketsPerEpoch = 50;  // small, so that epochs change often
+inline constexpr std::uint64_t kLane3PacketsPerEpoch = 2500;
+inline constexpr std::uint64_t kLane3Sequences = 5001;  // before lane 3's sender runs out
+inline constexpr std::size_t kHistorySize = 256;        // sealed packets remembered per lane
+inline constexpr std::uint8_t kFill = 0xA5;
+
+constexpr std::uint8_t op_byte(Op op, std::size_t lane, OutMode out = OutMode::kExact,
+                               bool fix_header = false) noexcept {
+  return static_cast<std::uint8_t>(static_cast<unsigned>(op) | (lane % kLaneCount) << kLaneShift |
+                                   static_cast<unsigned>(out) << kOutShift |
+                                   (fix_header ? kFixHeader : 0U));
+}
+
+// kDrop's argument: 1 to 64 packets.
+constexpr std::uint32_t drop_count(std::uint8_t arg) noexcept {
+  return arg % 64U + 1U;
+}
+// The payload size of a packet sealed by kDrop.
+constexpr std::size_t drop_payload_size(std::uint64_t sequence) noexcept {
+  return static_cast<std::size_t>(sequence % 48);
+}
+
+// Every payload the fuzzer seals is this pattern, so an accepted packet's plaintext is
+// known from its sequence number and size alone: anything else would be a forgery.
+constexpr std::uint8_t payload_byte(std::uint64_t sequence, std::size_t size,
+                                    std::size_t i) noexcept {
+  return static_cast<std::uint8_t>(sequence * 151U + (sequence >> 8) + size * 7U + i * 31U);
+}
+
+inline crypto::Secret initial_seed() {
+  std::array<std::uint8_t, crypto::kSeedSize> bytes{};
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<std::uint8_t>(0x41 + i * 3);
+  return crypto::Secret(bytes);
+}
+
+// Distributed mode: the seed of `epoch` (>= 1). A pure function of the epoch, so that the
+// sender and the receiver always agree whatever order the fuzzer hands seeds out in.
+inline crypto::Secret distributed_seed(std::uint32_t epoch) {
+  std::array<std::uint8_t, crypto::kSeedSize> bytes{};
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<std::uint8_t>(0xC3 ^ (i * 11) ^ (epoch >> (8 * (i % 4))));
+  return crypto::Secret(bytes);
+}
+
+inline crypto::SessionId session_id() {
+  crypto::SessionId id{};
+  for (std::size_t i = 0; i < id.size(); ++i)
+    id[i] = static_cast<std::uint8_t>(0xF0 - i);
+  return id;
+}
+
+// Lane 0: modern units, synchronized seeds, video.
+// Lane 1: modern and reference (LFSR) units, synchronized seeds, audio.
+// Lane 2: modern units, distributed seeds (kSeed), control, viewer to sender.
+// Lane 3: modern and reference units, synchronized, MTU 256, 2500 packets per epoch so
+//         that a loss can jump past the whole replay window within one epoch, and
+//         sequence numbers starting 5000 below 2^48 - 1 so that the sender runs out (and
+//         the lane is rebuilt).
+inline net::SendingConfig lane_config(std::size_t lane) {
+  net::SendingConfig config;
+  config.label.session = session_id();
+  config.packets_per_epoch = kPacketsPerEpoch;
+  switch (lane % kLaneCount) {
+    case 0:
+      config.label.stream_id = 7;
+      config.kind = net::MediaKind::kVideo;
+      break;
+    case 1:
+      config.label.stream_id = 9;
+      config.kind = net::MediaKind::kAudio;
+      config.units = crypto::UnitSet::standard(true);
+      break;
+    case 2:
+      config.label.direction = crypto::Direction::kViewerToSender;
+      config.label.stream_id = 3;
+      config.kind = net::MediaKind::kControl;
+      config.seed_mode = net::SeedMode::kDistributed;
+      break;
+    default:
+      config.label.stream_id = 0xFFFF;
+      config.kind = net::MediaKind::kVideo;
+      config.units = crypto::UnitSet::standard(true);
+      config.mtu = 256;
+      config.packets_per_epoch = kLane3PacketsPerEpoch;
+      config.first_sequence = crypto::kMaxSequence - kLane3Sequences + 1;
+      break;
+  }
+  return config;
+}
+
+}  // namespace agentcast::fuzz

@@ -1,0 +1,312 @@
+// Writes the generated part of the receiving-section fuzz corpus:
+//
+//   fuzz_make_corpus DIRECTORY
+//
+// Sealed packets depend on the fixed seed and the exact key schedule, so they are made at
+// build time by a real SendingSection of the fuzzer's session (fuzz_session.h) rather than
+// checked in. Every input here starts with kFlagReset, so it means the same thing
+// whatever ran before it. The hand-made malformed inputs are checked in under corpus/.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "agentcast/net/sending_section.h"
+#include "fuzz_session.h"
+
+namespace agentcast::fuzz {
+namespace {
+
+namespace fs = std::filesystem;
+using Packet = std::vector<std::uint8_t>;
+
+// An input in the fuzzer's format (fuzz_session.h).
+class Input {
+ public:
+  Input() { bytes_.push_back(kFlagReset); }
+
+  Input& raw(std::size_t lane, const Packet& packet, OutMode out = OutMode::kExact) {
+    if (packet.size() <= 0xFF) {
+      put({op_byte(Op::kRaw8, lane, out), static_cast<std::uint8_t>(packet.size())});
+    } else {
+      put({op_byte(Op::kRaw16, lane, out), static_cast<std::uint8_t>(packet.size() >> 8),
+           static_cast<std::uint8_t>(packet.size())});
+    }
+    bytes_.insert(bytes_.end(), packet.begin(), packet.end());
+    return *this;
+  }
+  // `mutation` is the mutation byte followed by its arguments.
+  Input& seal(std::size_t lane, std::uint8_t size, std::initializer_list<std::uint8_t> mutation,
+              OutMode out = OutMode::kExact) {
+    put({op_byte(Op::kSeal, lane, out), size});
+    put(mutation);
+    return *this;
+  }
+  Input& seal_in_place(std::size_t lane, std::uint8_t size, OutMode out = OutMode::kInPlace) {
+    put({op_byte(Op::kSealInPlace, lane, out), size});
+    return *this;
+  }
+  Input& drop(std::size_t lane, std::uint8_t arg) {
+    put({op_byte(Op::kDrop, lane), arg});
+    return *this;
+  }
+  Input& history(std::size_t lane, std::uint8_t age, std::initializer_list<std::uint8_t> mutation,
+                 OutMode out = OutMode::kExact) {
+    put({op_byte(Op::kHistory, lane, out), age});
+    put(mutation);
+    return *this;
+  }
+  Input& seed(std::size_t lane, std::uint8_t arg) {
+    put({op_byte(Op::kSeed, lane), arg});
+    return *this;
+  }
+
+  const std::vector<std::uint8_t>& bytes() const { return bytes_; }
+
+ private:
+  void put(std::initializer_list<std::uint8_t> bytes) {
+    bytes_.insert(bytes_.end(), bytes.begin(), bytes.end());
+  }
+
+  std::vector<std::uint8_t> bytes_;
+};
+
+// A sender of the fuzzer's session, as the fuzzer builds it for `lane`: its packets are
+// the ones the fuzzer's receiving section accepts.
+class Capture {
+ public:
+  explicit Capture(std::size_t lane) : sender_(lane_config(lane), initial_seed()) {}
+
+  Packet next(std::size_t size) {
+    const std::uint64_t sequence = sender_.next_sequence();
+    Packet payload(size);
+    for (std::size_t i = 0; i < size; ++i)
+      payload[i] = payload_byte(sequence, size, i);
+    Packet packet(size + net::kPacketOverhead);
+    const net::SealResult result = sender_.seal(payload, packet);
+    if (result.status != net::SealStatus::kOk) {
+      throw std::runtime_error("cannot seal: " + std::string(net::to_string(result.status)));
+    }
+    return packet;
+  }
+  void skip(std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i)
+      next(drop_payload_size(sender_.next_sequence()));
+  }
+  std::size_t max_payload() const { return sender_.max_payload(); }
+
+ private:
+  net::SendingSection sender_;
+};
+
+class Writer {
+ public:
+  explicit Writer(fs::path directory) : directory_(std::move(directory)) {}
+
+  void write(const std::string& name, const Input& input) {
+    const fs::path path = directory_ / ("gen_" + name);
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    const auto& bytes = input.bytes();
+    file.write(reinterpret_cast<const char*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()));
+    if (!file) throw std::runtime_error("cannot write " + path.string());
+    ++count_;
+  }
+  int count() const { return count_; }
+
+ private:
+  fs::path directory_;
+  int count_ = 0;
+};
+
+constexpr std::uint8_t kNoMutation = 0;
+
+void make(Writer& out) {
+  // The first packets of each lane: the smallest, a middling and the largest payload.
+  for (std::size_t lane = 0; lane < kLaneCount; ++lane) {
+    Capture tx(lane);
+    Input in;
+    in.raw(lane, tx.next(0));
+    in.raw(lane, tx.next(17), OutMode::kInPlace);
+    in.raw(lane, tx.next(tx.max_payload()), OutMode::kLarge);
+    out.write("valid_lane" + std::to_string(lane), in);
+  }
+
+  // Across the first epoch change after a loss.
+  for (std::size_t lane : {0, 1, 3}) {
+    Capture tx(lane);
+    tx.skip(lane_config(lane).packets_per_epoch - 5);
+    Input in;
+    for (int i = 0; i < 10; ++i)
+      in.raw(lane, tx.next(8), static_cast<OutMode>(i % 2));
+    out.write("epoch_change_lane" + std::to_string(lane), in);
+  }
+
+  // Reordering and a replay.
+  {
+    Capture tx(0);
+    std::vector<Packet> p;
+    for (int i = 0; i < 6; ++i)
+      p.push_back(tx.next(static_cast<std::size_t>(5 + i)));
+    Input in;
+    for (int i : {2, 0, 1, 5, 3, 4, 1})
+      in.raw(0, p[static_cast<std::size_t>(i)], static_cast<OutMode>(i % 4 == 2 ? 3 : i % 2));
+    out.write("reorder_replay_lane0", in);
+  }
+
+  // One byte more than the MTU.
+  for (std::size_t lane : {0, 3}) {
+    Capture tx(lane);
+    Packet packet = tx.next(tx.max_payload());
+    packet.push_back(0);
+    out.write("oversized_lane" + std::to_string(lane), Input().raw(lane, packet));
+  }
+
+  // Many seals delivered at once: every unit of the lane, several epoch changes.
+  for (std::size_t lane : {0, 1, 3}) {
+    Input in;
+    for (int i = 0; i < 420; ++i) {
+      if (i % 7 == 3) {
+        in.seal_in_place(lane, static_cast<std::uint8_t>(i % 23));
+      } else {
+        in.seal(lane, static_cast<std::uint8_t>(i % 19), {kNoMutation},
+                static_cast<OutMode>(i % 4 == 2 ? 3 : i % 2));
+      }
+    }
+    out.write("many_seals_lane" + std::to_string(lane), in);
+  }
+
+  // Distributed seeds: the seed after next, then next, epoch changes on both ends, a
+  // delayed sender epoch change, and a seed of the wrong size.
+  {
+    constexpr std::size_t kLane = 2;
+    Input in;
+    in.seed(kLane, 1 | 2 << 2);  // receiver: epoch 2, kept until it is next
+    in.seed(kLane, 3);           // sender and receiver: epoch 1
+    for (int i = 0; i < 60; ++i)
+      in.seal(kLane, 4, {kNoMutation});
+    in.seed(kLane, 0 | 1 << 2);  // sender: epoch 2
+    for (int i = 0; i < 50; ++i)
+      in.seal(kLane, 4, {kNoMutation}, static_cast<OutMode>(i % 2));
+    for (int i = 0; i < 60; ++i)  // no seed for epoch 3: the sender stays in epoch 2
+      in.seal(kLane, 2, {kNoMutation});
+    in.seed(kLane, 2);
+    in.seed(kLane, 3);
+    for (int i = 0; i < 60; ++i)
+      in.seal(kLane, 1, {kNoMutation});
+    out.write("distributed_seeds_lane2", in);
+  }
+
+  // Mutated packets: every header byte, the ciphertext, the tag, truncation and
+  // extension; most followed by the genuine packet.
+  for (std::size_t lane = 0; lane < kLaneCount; ++lane) {
+    Input in;
+    for (std::uint8_t i = 0; i < net::kHeaderSize; ++i)
+      in.seal(lane, 12, {1 | kMutThenGenuine, 0, i, static_cast<std::uint8_t>(1U << (i % 8))});
+    in.seal(lane, 12, {1 | kMutThenGenuine, 0, 16, 0x40});                // ciphertext
+    in.seal(lane, 12, {1 | kMutThenGenuine, 0, 30, 0x01});                // tag
+    in.seal(lane, 12, {2, 0, 20, 0xFF, 0, 41, 0x80}, OutMode::kInPlace);  // two flips, no genuine
+    in.seal(lane, 12, {kMutTruncate | kMutThenGenuine, 1});
+    in.seal(lane, 12, {kMutTruncate | kMutThenGenuine, 16}, OutMode::kLarge);
+    in.seal(lane, 12, {kMutTruncate | kMutThenGenuine, 30});
+    in.seal(lane, 12, {kMutExtend | kMutThenGenuine, 1, 0xAA});
+    in.seal(lane, 0, {1 | kMutThenGenuine, 0, 14, 0x01});  // an empty payload's tag
+    in.seal(lane, 12, {1, 0, 5, 0x00});                    // a flip that changes nothing
+    in.seal(lane, 12, {kNoMutation}, OutMode::kTooSmall);
+    out.write("mutations_lane" + std::to_string(lane), in);
+  }
+
+  // Lost packets arriving late (reordered), then again (replays), then mutated.
+  for (std::size_t lane : {0, 1}) {
+    Input in;
+    in.drop(lane, 9);  // ten packets
+    for (std::uint8_t age = 0; age < 10; ++age)
+      in.history(lane, age, {kNoMutation}, static_cast<OutMode>(age % 4));
+    for (std::uint8_t age = 0; age < 10; ++age)
+      in.history(lane, age, {kNoMutation});
+    in.drop(lane, 3);
+    in.history(lane, 1, {1 | kMutThenGenuine, 0, 9, 0x04});
+    in.history(lane, 2, {kMutTruncate | kMutThenGenuine, 3});
+    out.write("late_and_replayed_lane" + std::to_string(lane), in);
+  }
+
+  // Packets of an epoch whose keys are already wiped.
+  {
+    Input in;
+    in.drop(0, 9);  // packets 0-9, epoch 0
+    for (int i = 0; i < 141; ++i)
+      in.seal(0, 1, {kNoMutation});  // packets 10-150: the receiver moves to epoch 3
+    for (std::uint8_t age = 141; age < 151; ++age)
+      in.history(0, age, {kNoMutation});
+    out.write("stale_epoch_lane0", in);
+  }
+
+  // Lane 3 (2500 packets per epoch, 5001 sequence numbers): a loss longer than the replay
+  // window within one epoch, the first packet (now too old), an epoch change, and the
+  // sender running out of sequence numbers.
+  {
+    constexpr std::size_t kLane = 3;
+    Capture tx(kLane);
+    const Packet first = tx.next(drop_payload_size(0));
+    Input in;
+    in.seal(kLane, 3, {kNoMutation});  // packet 0
+    for (int i = 0; i < 33; ++i)
+      in.drop(kLane, 63);              // packets 1-2112 lost
+    in.seal(kLane, 3, {kNoMutation});  // packet 2113: the window moves by 2113
+    in.raw(kLane, first);              // too old
+    for (int i = 0; i < 6; ++i)
+      in.drop(kLane, 63);              // packets 2114-2497
+    in.drop(kLane, 9);                 // packets 2498-2507: the sender moves to epoch 1
+    in.seal(kLane, 3, {kNoMutation});  // packet 2508: so does the receiver
+    for (int i = 0; i < 39; ++i)
+      in.drop(kLane, 63);  // packets 2509-5000, then the sender refuses: the lane starts over
+    in.seal(kLane, 3, {kNoMutation});
+    out.write("long_loss_and_exhaustion_lane3", in);
+  }
+
+  // Behind the replay window: one packet delivered per epoch for 42 epochs, then the
+  // first packet (too old) and one inside the window from a wiped epoch (stale).
+  {
+    Capture tx(0);
+    const Packet first = tx.next(drop_payload_size(0));
+    tx.skip(59);
+    const Packet sixtieth = tx.next(drop_payload_size(60));
+    Input in;
+    for (int i = 0; i < 42; ++i) {
+      in.drop(0, 48);  // 49 packets lost
+      in.seal(0, 3, {kNoMutation});
+    }
+    in.raw(0, first);
+    in.raw(0, sixtieth);
+    out.write("too_old_lane0", in);
+  }
+}
+
+}  // namespace
+}  // namespace agentcast::fuzz
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s DIRECTORY\n", argv[0]);
+    return 2;
+  }
+  try {
+    const std::filesystem::path directory(argv[1]);
+    std::filesystem::create_directories(directory);
+    agentcast::fuzz::Writer writer(directory);
+    agentcast::fuzz::make(writer);
+    std::printf("make_corpus: wrote %d inputs to %s\n", writer.count(), directory.c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "make_corpus: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

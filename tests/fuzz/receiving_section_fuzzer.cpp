@@ -1,0 +1,647 @@
+// libFuzzer target for the packet header parser (parse_header/write_header) and the
+// receiving section (ReceivingSection::open). The input format is described in
+// fuzz_session.h: a sequence of operations that deliver raw packets, seal real packets
+// with a SendingSection of the same session and deliver them mutated, lose packets,
+// deliver old ones again and hand out epoch seeds.
+//
+// The sections are static and live across inputs, so the fuzzer explores state: the
+// replay window, reordering and epoch rotation (every 50 packets in lanes 0-2). Every
+// open() is checked against a reference model of the receiver's rules (docs/PROTOCOL.md
+// §8): the rejection it must give, or, once the header, window and epoch checks pass, kOk
+// for a genuine packet and kForged for a changed one. Violations abort().
+//
+// Reproducing: state carries over between inputs, so a crash may depend on the inputs
+// before it. Inputs that start with kFlagReset are self-contained; the environment
+// variable AGENTCAST_FUZZ_RESET_EACH_INPUT=1 rebuilds the sections before every input.
+// Otherwise replay the corpus and the crash file in order with
+// fuzz_replay_receiving_section.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "agentcast/net/packet.h"
+#include "agentcast/net/receiving_section.h"
+#include "agentcast/net/replay_window.h"
+#include "agentcast/net/sending_section.h"
+#include "fuzz_session.h"
+
+namespace agentcast::fuzz {
+namespace {
+
+using net::OpenStatus;
+using net::PacketHeader;
+
+[[noreturn]] void fail(const char* what, int line) {
+  std::fprintf(stderr, "receiving_section_fuzzer.cpp:%d: invariant violated: %s\n", line, what);
+  std::fflush(stderr);
+  std::abort();
+}
+
+#define FUZZ_CHECK(condition)                     \
+  do {                                            \
+    if (!(condition)) fail(#condition, __LINE__); \
+  } while (false)
+
+class Reader {
+ public:
+  Reader(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
+
+  bool empty() const { return position_ >= size_; }
+  std::uint8_t u8() { return position_ < size_ ? data_[position_++] : 0; }
+  std::uint16_t u16() {
+    const unsigned high = u8();
+    return static_cast<std::uint16_t>(high << 8 | u8());
+  }
+  // Up to `n` bytes: fewer when the input ends.
+  crypto::Bytes take(std::size_t n) {
+    n = std::min(n, size_ - position_);
+    crypto::Bytes bytes(data_ + position_, n);
+    position_ += n;
+    return bytes;
+  }
+
+ private:
+  const std::uint8_t* data_;
+  std::size_t size_;
+  std::size_t position_ = 0;
+};
+
+std::uint64_t load_be(const std::uint8_t* p, int bytes) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i)
+    v = v << 8 | p[i];
+  return v;
+}
+
+bool valid_kind(std::uint8_t flags) {
+  return flags == 0x01 || flags == 0x02 || flags == 0x04;
+}
+
+// The receiver's rules (PROTOCOL.md §8) as a model: the replay window as a set, and
+// which epochs' keys are held.
+class ReceiverModel {
+ public:
+  explicit ReceiverModel(bool synchronized)
+      : synchronized_(synchronized), next_held_(synchronized) {}
+
+  // The status for a packet whose header, size, stream and buffer passed, or nullopt if
+  // the receiver must try to open it.
+  std::optional<OpenStatus> predict(const PacketHeader& header) const {
+    if (highest_ && header.sequence <= *highest_) {
+      if (*highest_ - header.sequence >= net::ReplayWindow::kSize) return OpenStatus::kTooOld;
+      if (accepted_.count(header.sequence) != 0) return OpenStatus::kReplay;
+    }
+    const std::uint64_t epoch = header.epoch;
+    if (epoch == current_) return std::nullopt;
+    if (next_held_ && epoch == current_ + 1) return std::nullopt;
+    if (has_previous_ && epoch + 1 == current_) return std::nullopt;
+    const std::uint64_t oldest = has_previous_ ? current_ - 1 : current_;
+    return epoch < oldest ? OpenStatus::kStaleEpoch : OpenStatus::kUnknownEpoch;
+  }
+
+  void accept(const PacketHeader& header) {
+    if (!highest_ || header.sequence > *highest_) highest_ = header.sequence;
+    accepted_.insert(header.sequence);
+    while (*highest_ - *accepted_.begin() >= net::ReplayWindow::kSize)
+      accepted_.erase(accepted_.begin());
+    if (next_held_ && header.epoch == current_ + 1) {
+      has_previous_ = true;
+      ++current_;
+      next_held_ = synchronized_ || after_next_held_;
+      after_next_held_ = false;
+    }
+  }
+
+  // ReceivingSection::provide_seed with a well-formed seed.
+  bool provide_seed(std::uint64_t epoch) {
+    if (synchronized_) return false;
+    if (epoch == current_ + 1) {
+      next_held_ = true;
+      return true;
+    }
+    if (epoch == current_ + 2) {
+      after_next_held_ = true;
+      return true;
+    }
+    return false;
+  }
+
+  std::uint64_t current() const { return current_; }
+  std::optional<std::uint64_t> highest() const { return highest_; }
+
+ private:
+  bool synchronized_;
+  std::uint64_t current_ = 0;
+  bool has_previous_ = false;
+  bool next_held_;
+  bool after_next_held_ = false;
+  std::set<std::uint64_t> accepted_;  // within the window
+  std::optional<std::uint64_t> highest_;
+};
+
+struct Sent {
+  std::vector<std::uint8_t> packet;
+  bool accepted = false;
+};
+
+struct Lane {
+  explicit Lane(std::size_t lane_index)
+      : index(lane_index),
+        config(lane_config(lane_index)),
+        sender(config, initial_seed()),
+        receiver(config, initial_seed()),
+        model(config.seed_mode == net::SeedMode::kSynchronized) {
+    history.resize(kHistorySize);
+  }
+
+  std::size_t index;
+  net::SendingConfig config;
+  net::SendingSection sender;
+  net::ReceivingSection receiver;
+  ReceiverModel model;
+  std::vector<Sent> history;  // a ring of the last kHistorySize sealed packets
+  std::size_t sealed = 0;
+  bool exhausted = false;  // the sender refused with kSequenceExhausted
+};
+
+// What the inputs so far reached, for AgentcastFuzzReplayReport().
+struct Outcomes {
+  std::array<std::uint64_t, net::kOpenStatusCount> by_status{};
+  std::array<std::uint64_t, kLaneCount> accepted{};  // kOk per lane
+  std::uint64_t payload_too_large = 0;
+  std::uint64_t sequence_exhausted = 0;
+  std::uint64_t epoch_changes = 0;
+  std::uint64_t reordered = 0;
+};
+Outcomes outcomes;
+
+std::array<std::unique_ptr<Lane>, kLaneCount>& lanes() {
+  static std::array<std::unique_ptr<Lane>, kLaneCount> all;
+  return all;
+}
+
+Lane& lane(std::size_t index) {
+  std::unique_ptr<Lane>& slot = lanes()[index];
+  if (!slot) slot = std::make_unique<Lane>(index);
+  return *slot;
+}
+
+void reset_all() {
+  for (auto& slot : lanes())
+    slot.reset();
+}
+
+bool reset_each_input() {
+  static const bool reset = [] {
+    const char* value = std::getenv("AGENTCAST_FUZZ_RESET_EACH_INPUT");
+    return value != nullptr && value[0] != '\0' && value[0] != '0';
+  }();
+  return reset;
+}
+
+// parse_header against an independent reading of PROTOCOL.md §3, and the round trip.
+void check_parse(crypto::Bytes packet) {
+  PacketHeader header;
+  header.stream_id = 0x5555;
+  const net::HeaderStatus status = net::parse_header(packet, header);
+  if (packet.size() < net::kHeaderSize) {
+    FUZZ_CHECK(status == net::HeaderStatus::kTruncated);
+    return;
+  }
+  if (packet[0] != net::kProtocolVersion) {
+    FUZZ_CHECK(status == net::HeaderStatus::kBadVersion);
+    return;
+  }
+  if (!valid_kind(packet[1])) {
+    FUZZ_CHECK(status == net::HeaderStatus::kBadFlags);
+    return;
+  }
+  FUZZ_CHECK(status == net::HeaderStatus::kOk);
+  FUZZ_CHECK(static_cast<std::uint8_t>(header.kind) == packet[1]);
+  FUZZ_CHECK(header.stream_id == load_be(&packet[2], 2));
+  FUZZ_CHECK(header.epoch == load_be(&packet[4], 4));
+  FUZZ_CHECK(header.sequence == load_be(&packet[8], 6));
+  FUZZ_CHECK(header.sequence <= crypto::kMaxSequence);
+  FUZZ_CHECK(!net::to_string(header.kind).empty() && net::to_string(header.kind) != "unknown");
+  std::array<std::uint8_t, net::kHeaderSize> written{};
+  net::write_header(header, written);
+  FUZZ_CHECK(std::equal(written.begin(), written.end(), packet.begin()));
+}
+
+// write_header then parse_header on a header built from arbitrary bytes.
+void check_round_trip(crypto::Bytes bytes) {
+  static constexpr std::array<net::MediaKind, 3> kKinds = {
+      net::MediaKind::kAudio, net::MediaKind::kVideo, net::MediaKind::kControl};
+  PacketHeader header;
+  header.kind = kKinds[bytes[0] % kKinds.size()];
+  header.stream_id = static_cast<std::uint16_t>(load_be(&bytes[1], 2));
+  header.epoch = static_cast<std::uint32_t>(load_be(&bytes[3], 4));
+  header.sequence = load_be(&bytes[7], 6);
+  std::array<std::uint8_t, net::kHeaderSize> written{};
+  net::write_header(header, written);
+  FUZZ_CHECK(written[0] == net::kProtocolVersion);
+  PacketHeader parsed;
+  FUZZ_CHECK(net::parse_header(written, parsed) == net::HeaderStatus::kOk);
+  FUZZ_CHECK(parsed.kind == header.kind && parsed.stream_id == header.stream_id &&
+             parsed.epoch == header.epoch && parsed.sequence == header.sequence);
+  // A longer packet parses the same.
+  std::array<std::uint8_t, net::kHeaderSize + 3> longer{};
+  std::copy(written.begin(), written.end(), longer.begin());
+  PacketHeader parsed_longer;
+  FUZZ_CHECK(net::parse_header(longer, parsed_longer) == net::HeaderStatus::kOk);
+  FUZZ_CHECK(parsed_longer.sequence == header.sequence && parsed_longer.epoch == header.epoch);
+}
+
+// The status open() must give before any replay, epoch or cryptographic check, if any.
+std::optional<OpenStatus> prefix_status(const net::SectionConfig& config, crypto::Bytes packet,
+                                        std::size_t out_size) {
+  if (packet.size() > config.mtu) return OpenStatus::kOversized;
+  if (packet.size() < net::kHeaderSize) return OpenStatus::kTruncated;
+  if (packet[0] != net::kProtocolVersion) return OpenStatus::kBadVersion;
+  if (!valid_kind(packet[1])) return OpenStatus::kBadFlags;
+  if (packet.size() < net::kPacketOverhead) return OpenStatus::kTruncated;
+  if (load_be(&packet[2], 2) != config.label.stream_id ||
+      packet[1] != static_cast<std::uint8_t>(config.kind)) {
+    return OpenStatus::kWrongStream;
+  }
+  if (out_size < packet.size() - net::kPacketOverhead) return OpenStatus::kBufferTooSmall;
+  return std::nullopt;
+}
+
+enum class Origin : std::uint8_t {
+  kGenuine,   // sealed by the lane's sender, unchanged
+  kModified,  // sealed by the lane's sender, then changed
+  kUnknown,   // bytes from the input
+};
+
+// Delivers `original` to the lane's receiving section and checks the outcome.
+OpenStatus deliver(Lane& lane, const std::vector<std::uint8_t>& original, OutMode mode,
+                   Origin origin) {
+  check_parse(original);
+  net::ReceivingSection& rx = lane.receiver;
+  std::vector<std::uint8_t> packet = original;  // opened in place in kInPlace
+  const std::size_t plain_size =
+      packet.size() >= net::kPacketOverhead ? packet.size() - net::kPacketOverhead : 0;
+  std::vector<std::uint8_t> buffer;
+  crypto::MutableBytes out;
+  switch (mode) {
+    case OutMode::kExact:
+      buffer.resize(plain_size);
+      out = buffer;
+      break;
+    case OutMode::kInPlace:
+      if (packet.size() >= net::kHeaderSize) {
+        out = crypto::MutableBytes(packet.data() + net::kHeaderSize,
+                                   packet.size() - net::kHeaderSize);
+      }
+      break;
+    case OutMode::kTooSmall:
+      buffer.resize(plain_size > 0 ? plain_size - 1 : 0);
+      out = buffer;
+      break;
+    case OutMode::kLarge:
+      buffer.assign(lane.config.mtu, kFill);
+      out = buffer;
+      break;
+  }
+
+  const net::ReceivingStats before = rx.stats();
+  const std::uint32_t epoch_before = rx.current_epoch();
+  const std::optional<std::uint64_t> highest_before = rx.highest_sequence();
+  FUZZ_CHECK(epoch_before == lane.model.current());
+  FUZZ_CHECK(highest_before == lane.model.highest());
+
+  const net::OpenResult result = rx.open(packet, out);
+
+  // Every outcome is a known status, counted exactly once.
+  const auto index = static_cast<std::size_t>(result.status);
+  FUZZ_CHECK(index < net::kOpenStatusCount);
+  ++outcomes.by_status[index];
+  FUZZ_CHECK(net::to_string(result.status) != "unknown");
+  const net::ReceivingStats& after = rx.stats();
+  for (std::size_t i = 0; i < net::kOpenStatusCount; ++i)
+    FUZZ_CHECK(after.by_status[i] == before.by_status[i] + (i == index ? 1 : 0));
+  FUZZ_CHECK(result.status != OpenStatus::kCipherFailure);  // OpenSSL does not fail here
+
+  // The status the rules call for.
+  const std::optional<OpenStatus> early = prefix_status(lane.config, original, out.size());
+  PacketHeader header;
+  if (early) {
+    FUZZ_CHECK(result.status == *early);
+  } else {
+    FUZZ_CHECK(net::parse_header(original, header) == net::HeaderStatus::kOk);
+    FUZZ_CHECK(result.header.kind == header.kind && result.header.stream_id == header.stream_id &&
+               result.header.epoch == header.epoch && result.header.sequence == header.sequence);
+    if (const std::optional<OpenStatus> predicted = lane.model.predict(header)) {
+      FUZZ_CHECK(result.status == *predicted);
+    } else if (origin == Origin::kGenuine) {
+      FUZZ_CHECK(result.status == OpenStatus::kOk);
+    } else if (origin == Origin::kModified) {
+      FUZZ_CHECK(result.status == OpenStatus::kForged);
+    } else {
+      FUZZ_CHECK(result.status == OpenStatus::kOk || result.status == OpenStatus::kForged);
+    }
+  }
+
+  if (mode == OutMode::kLarge) {  // nothing written past the plaintext
+    const std::size_t written = std::min(plain_size, buffer.size());
+    FUZZ_CHECK(std::all_of(buffer.begin() + static_cast<std::ptrdiff_t>(written), buffer.end(),
+                           [](std::uint8_t b) { return b == kFill; }));
+  }
+  if (result.status == OpenStatus::kForged) {  // unauthenticated plaintext never escapes
+    FUZZ_CHECK(std::all_of(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(plain_size),
+                           [](std::uint8_t b) { return b == 0; }));
+  }
+
+  if (result.status != OpenStatus::kOk) {
+    // A rejected packet moves no state.
+    FUZZ_CHECK(result.size == 0);
+    FUZZ_CHECK(rx.current_epoch() == epoch_before);
+    FUZZ_CHECK(rx.highest_sequence() == highest_before);
+    FUZZ_CHECK(after.epochs == before.epochs);
+    FUZZ_CHECK(after.packets_reordered == before.packets_reordered);
+    FUZZ_CHECK(after.unit_switches == before.unit_switches);
+    return result.status;
+  }
+
+  FUZZ_CHECK(result.size == original.size() - net::kPacketOverhead);
+  // Only the sender's packets can be accepted, and their payloads are the pattern.
+  for (std::size_t i = 0; i < result.size; ++i)
+    FUZZ_CHECK(out[i] == payload_byte(header.sequence, result.size, i));
+  const bool newest = !highest_before || header.sequence > *highest_before;
+  FUZZ_CHECK(after.packets_reordered == before.packets_reordered + (newest ? 0 : 1));
+  lane.model.accept(header);
+  FUZZ_CHECK(rx.highest_sequence() == lane.model.highest());
+  FUZZ_CHECK(rx.current_epoch() == lane.model.current());
+  FUZZ_CHECK(after.epochs == before.epochs + (rx.current_epoch() - epoch_before));
+  ++outcomes.accepted[lane.index];
+  outcomes.epoch_changes += rx.current_epoch() - epoch_before;
+  outcomes.reordered += newest ? 0 : 1;
+
+  // The same packet again is a replay, whatever the output buffer.
+  std::vector<std::uint8_t> again(plain_size);
+  FUZZ_CHECK(rx.open(original, again).status == OpenStatus::kReplay);
+  return OpenStatus::kOk;
+}
+
+// A mutation (fuzz_session.h), read in full before it is applied so that the input
+// parses the same whatever the lane's state.
+struct Mutation {
+  std::uint8_t flags = 0;
+  std::array<std::pair<std::uint16_t, std::uint8_t>, 3> flips{};
+  std::uint8_t cut = 0;
+  crypto::Bytes extension;
+
+  static Mutation read(Reader& in) {
+    Mutation m;
+    m.flags = in.u8();
+    for (unsigned i = 0; i < (m.flags & kMutFlipMask); ++i) {
+      m.flips[i].first = in.u16();
+      m.flips[i].second = in.u8();
+    }
+    if ((m.flags & kMutTruncate) != 0) m.cut = in.u8();
+    if ((m.flags & kMutExtend) != 0) m.extension = in.take(in.u8() % 32U);
+    return m;
+  }
+
+  // Returns false if the bytes did not change.
+  bool apply(std::vector<std::uint8_t>& packet) const {
+    const std::vector<std::uint8_t> original = packet;
+    for (unsigned i = 0; i < (flags & kMutFlipMask); ++i) {
+      if (!packet.empty()) packet[flips[i].first % packet.size()] ^= flips[i].second;
+    }
+    packet.resize(packet.size() - std::min<std::size_t>(cut, packet.size()));
+    packet.insert(packet.end(), extension.begin(), extension.end());
+    return packet != original;
+  }
+
+  bool then_genuine() const { return (flags & kMutThenGenuine) != 0; }
+};
+
+void remember(Lane& lane, const std::vector<std::uint8_t>& packet) {
+  Sent& slot = lane.history[lane.sealed % kHistorySize];
+  slot.packet = packet;
+  slot.accepted = false;
+  ++lane.sealed;
+}
+
+// Seals the pattern payload of `size` bytes, or returns nullopt after checking why the
+// sender refused.
+std::optional<std::vector<std::uint8_t>> seal(Lane& lane, std::size_t size, bool in_place) {
+  net::SendingSection& tx = lane.sender;
+  const std::uint64_t sequence = tx.next_sequence();
+  const std::uint64_t sealed_before = tx.stats().packets_sealed;
+  std::vector<std::uint8_t> packet(size + net::kPacketOverhead);
+  std::vector<std::uint8_t> separate(size);
+  std::uint8_t* payload = in_place ? packet.data() + net::kHeaderSize : separate.data();
+  for (std::size_t i = 0; i < size; ++i)
+    payload[i] = payload_byte(sequence, size, i);
+
+  const net::SealResult result = tx.seal(crypto::Bytes(payload, size), packet);
+  if (size > tx.max_payload()) {
+    FUZZ_CHECK(result.status == net::SealStatus::kPayloadTooLarge);
+    ++outcomes.payload_too_large;
+    FUZZ_CHECK(tx.next_sequence() == sequence);
+    return std::nullopt;
+  }
+  if (sequence > crypto::kMaxSequence) {
+    FUZZ_CHECK(result.status == net::SealStatus::kSequenceExhausted);
+    lane.exhausted = true;
+    ++outcomes.sequence_exhausted;
+    return std::nullopt;
+  }
+  FUZZ_CHECK(result.status == net::SealStatus::kOk);
+  FUZZ_CHECK(result.size == packet.size());
+  FUZZ_CHECK(tx.next_sequence() == sequence + 1);
+  FUZZ_CHECK(tx.stats().packets_sealed == sealed_before + 1);
+  PacketHeader header;
+  FUZZ_CHECK(net::parse_header(packet, header) == net::HeaderStatus::kOk);
+  FUZZ_CHECK(header.kind == lane.config.kind && header.stream_id == lane.config.label.stream_id &&
+             header.epoch == tx.epoch() && header.sequence == sequence);
+  remember(lane, packet);
+  return packet;
+}
+
+void deliver_sealed(Lane& lane, const Mutation& mutation, std::vector<std::uint8_t> packet,
+                    OutMode mode, Sent* entry) {
+  const std::vector<std::uint8_t> genuine = packet;
+  const bool changed = mutation.apply(packet);
+  const OpenStatus status =
+      deliver(lane, packet, mode, changed ? Origin::kModified : Origin::kGenuine);
+  if (!changed && status == OpenStatus::kOk && entry != nullptr) entry->accepted = true;
+  if (changed && mutation.then_genuine()) {
+    // The forgery moved nothing: the genuine packet gets the verdict it would have had.
+    if (deliver(lane, genuine, mode, Origin::kGenuine) == OpenStatus::kOk && entry != nullptr) {
+      entry->accepted = true;
+    }
+  }
+}
+
+void seed_op(Lane& lane, std::uint8_t arg) {
+  const bool distributed = lane.config.seed_mode == net::SeedMode::kDistributed;
+  const std::uint64_t offset = (arg >> 2) % 4U;
+  switch (arg & 3U) {
+    case 0: {  // the sender's next seed, at an offset from its epoch
+      const auto epoch = static_cast<std::uint32_t>(lane.sender.epoch() + offset);
+      const bool ok = lane.sender.set_next_seed(epoch, distributed_seed(epoch));
+      FUZZ_CHECK(ok == (distributed && offset == 1));
+      break;
+    }
+    case 1: {  // a receiver seed, at an offset from its epoch
+      const auto epoch = static_cast<std::uint32_t>(lane.receiver.current_epoch() + offset);
+      const bool ok = lane.receiver.provide_seed(epoch, distributed_seed(epoch));
+      FUZZ_CHECK(ok == lane.model.provide_seed(epoch));
+      break;
+    }
+    case 2: {  // a seed of the wrong size is refused by both ends
+      const std::array<std::uint8_t, 16> short_seed{};
+      const crypto::Secret bad{crypto::Bytes(short_seed)};
+      FUZZ_CHECK(!lane.sender.set_next_seed(lane.sender.epoch() + 1, bad));
+      FUZZ_CHECK(!lane.receiver.provide_seed(lane.receiver.current_epoch() + 1, bad));
+      break;
+    }
+    default: {  // both ends' next seeds
+      const std::uint32_t tx_epoch = lane.sender.epoch() + 1;
+      FUZZ_CHECK(lane.sender.set_next_seed(tx_epoch, distributed_seed(tx_epoch)) == distributed);
+      const std::uint32_t rx_epoch = lane.receiver.current_epoch() + 1;
+      const bool ok = lane.receiver.provide_seed(rx_epoch, distributed_seed(rx_epoch));
+      FUZZ_CHECK(ok == lane.model.provide_seed(rx_epoch));
+      FUZZ_CHECK(ok == distributed);
+      break;
+    }
+  }
+}
+
+void step(Reader& in) {
+  const std::uint8_t op_bits = in.u8();
+  const auto op = static_cast<Op>(op_bits & kOpMask);
+  const std::size_t lane_index = (op_bits >> kLaneShift) % kLaneCount;
+  const auto mode = static_cast<OutMode>((op_bits >> kOutShift) & 3U);
+  Lane& l = lane(lane_index);
+
+  switch (op) {
+    case Op::kRaw16:
+    case Op::kRaw8: {
+      const std::size_t length = op == Op::kRaw16 ? in.u16() : in.u8();
+      const crypto::Bytes bytes = in.take(length);
+      std::vector<std::uint8_t> packet(bytes.begin(), bytes.end());
+      if ((op_bits & kFixHeader) != 0 && packet.size() >= 4) {
+        packet[0] = net::kProtocolVersion;
+        packet[1] = static_cast<std::uint8_t>(l.config.kind);
+        packet[2] = static_cast<std::uint8_t>(l.config.label.stream_id >> 8);
+        packet[3] = static_cast<std::uint8_t>(l.config.label.stream_id);
+      }
+      deliver(l, packet, mode, Origin::kUnknown);
+      break;
+    }
+    case Op::kSeal: {
+      const std::size_t size = in.u8();
+      const Mutation mutation = Mutation::read(in);
+      if (auto packet = seal(l, size, false)) {
+        Sent* entry = &l.history[(l.sealed - 1) % kHistorySize];
+        deliver_sealed(l, mutation, std::move(*packet), mode, entry);
+      }
+      break;
+    }
+    case Op::kSealInPlace: {
+      const std::size_t size = in.u8();
+      if (auto packet = seal(l, size, true)) {
+        Sent& entry = l.history[(l.sealed - 1) % kHistorySize];
+        if (deliver(l, *packet, mode, Origin::kGenuine) == OpenStatus::kOk) entry.accepted = true;
+      }
+      break;
+    }
+    case Op::kDrop: {
+      const std::uint32_t count = drop_count(in.u8());
+      for (std::uint32_t i = 0; i < count && !l.exhausted; ++i)
+        seal(l, drop_payload_size(l.sender.next_sequence()), false);
+      break;
+    }
+    case Op::kHistory: {
+      const std::size_t age = in.u8();
+      const Mutation mutation = Mutation::read(in);
+      if (age >= std::min(l.sealed, kHistorySize)) break;
+      Sent& entry = l.history[(l.sealed - 1 - age) % kHistorySize];
+      deliver_sealed(l, mutation, entry.packet, mode, &entry);
+      break;
+    }
+    case Op::kSeed:
+      seed_op(l, in.u8());
+      break;
+    case Op::kHeader: {
+      std::array<std::uint8_t, net::kHeaderSize> bytes{};
+      const crypto::Bytes taken = in.take(bytes.size());
+      std::copy(taken.begin(), taken.end(), bytes.begin());
+      check_parse(bytes);
+      check_parse(taken);
+      check_round_trip(bytes);
+      break;
+    }
+  }
+
+  // A lane whose receiver can no longer follow its sender (the sender ran out of
+  // sequence numbers, or is two epochs ahead: a whole epoch was lost) starts over.
+  if (l.exhausted || l.sender.epoch() > std::uint64_t{l.receiver.current_epoch()} + 1) {
+    lanes()[lane_index].reset();
+  }
+}
+
+}  // namespace
+}  // namespace agentcast::fuzz
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace agentcast::fuzz;
+  Reader in(data, size);
+  const std::uint8_t flags = in.u8();
+  if ((flags & kFlagReset) != 0 || reset_each_input()) reset_all();
+  while (!in.empty())
+    step(in);
+  return 0;
+}
+
+// Called by replay_main.cpp after the last input: prints what the inputs reached and,
+// when `strict`, fails (returns non-zero) unless the corpus reached every outcome of
+// open() but kCipherFailure, an accepted packet in every lane, an epoch change, a
+// reordered packet, and both of the sender's refusals.
+extern "C" int AgentcastFuzzReplayReport(int strict) {
+  using namespace agentcast;
+  const fuzz::Outcomes& o = fuzz::outcomes;
+  bool complete = true;
+  std::printf("open() outcomes:");
+  for (std::size_t i = 0; i < net::kOpenStatusCount; ++i) {
+    const auto status = static_cast<net::OpenStatus>(i);
+    std::printf(" %s=%llu", std::string(net::to_string(status)).c_str(),
+                static_cast<unsigned long long>(o.by_status[i]));
+    if (status != net::OpenStatus::kCipherFailure && o.by_status[i] == 0) complete = false;
+  }
+  std::printf("\naccepted per lane:");
+  for (std::size_t lane = 0; lane < fuzz::kLaneCount; ++lane) {
+    std::printf(" %llu", static_cast<unsigned long long>(o.accepted[lane]));
+    if (o.accepted[lane] == 0) complete = false;
+  }
+  std::printf(
+      "\nepoch changes=%llu reordered=%llu payload too large=%llu sequence exhausted=%llu\n",
+      static_cast<unsigned long long>(o.epoch_changes),
+      static_cast<unsigned long long>(o.reordered),
+      static_cast<unsigned long long>(o.payload_too_large),
+      static_cast<unsigned long long>(o.sequence_exhausted));
+  if (o.epoch_changes == 0 || o.reordered == 0 || o.payload_too_large == 0 ||
+      o.sequence_exhausted == 0) {
+    complete = false;
+  }
+  if (strict && !complete) {
+    std::fprintf(stderr, "the corpus does not reach every outcome above\n");
+    return 1;
+  }
+  return 0;
+}

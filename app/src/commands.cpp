@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "agentcast/media/audio_source.h"
 #include "agentcast/media/video_source.h"
 #include "agentcast/net/tls_channel.h"
 #include "options.h"
@@ -138,6 +139,9 @@ int run_send(const std::vector<std::string>& args) {
   } catch (const media::CameraUnavailableError& e) {
     std::fprintf(stderr, "agentcast send: %s\n", e.what());
     return kExitNoCamera;
+  } catch (const media::AudioDeviceError& e) {
+    std::fprintf(stderr, "agentcast send: %s\n", e.what());
+    return kExitNoAudioDevice;
   }
   const std::string code = sender->call_code();
   std::printf("call code: %s\n", code.c_str());

@@ -105,6 +105,7 @@ struct Viewer::Impl {
   void join(const net::SessionMessage& session);
   void send_feedback(const net::Feedback& feedback);
   void receive_loop(std::stop_token stop);
+  net::ReceiverReport publish_stats(const std::map<std::uint16_t, SequenceTracker>& sequences);
   void video_loop(std::stop_token stop);
   void audio_loop(std::stop_token stop);
   void control_loop(std::stop_token stop);
@@ -215,6 +216,27 @@ void Viewer::Impl::send_feedback(const net::Feedback& feedback) {
   }
 }
 
+// Publishes the receive thread's figures for stats_json(), and sums them up for the sender.
+net::ReceiverReport Viewer::Impl::publish_stats(
+    const std::map<std::uint16_t, SequenceTracker>& sequences) {
+  std::uint64_t expected = 0;
+  for (const auto& [id, tracker] : sequences)
+    expected += tracker.expected();
+  std::lock_guard lock(stats_mutex);
+  agent_stats = agent->stats();
+  packets_expected = expected;
+  video_jitter_stats = video_jitter.stats();
+  audio_jitter_stats = audio_jitter.stats();
+  net::ReceiverReport report;
+  for (const auto& [id, stream] : agent_stats.receiving)
+    report.packets_received += stream.accepted();
+  report.packets_lost = expected > report.packets_received ? expected - report.packets_received : 0;
+  report.frames_decoded = frames_decoded.load();
+  report.latency_p50_us = static_cast<std::uint32_t>(latency.percentile_ms(50) * 1000);
+  report.latency_p95_us = static_cast<std::uint32_t>(latency.percentile_ms(95) * 1000);
+  return report;
+}
+
 void Viewer::Impl::receive_loop(std::stop_token stop) {
   std::vector<std::uint8_t> datagram(net::kMaxMtu);
   std::vector<std::uint8_t> payload(net::kMaxMtu);
@@ -257,35 +279,10 @@ void Viewer::Impl::receive_loop(std::stop_token stop) {
     }
     if (now >= next_report) {
       next_report = now + kReportIntervalUs;
-      std::uint64_t expected = 0;
-      for (const auto& [id, tracker] : sequences)
-        expected += tracker.expected();
-      std::lock_guard lock(stats_mutex);
-      agent_stats = agent->stats();
-      packets_expected = expected;
-      video_jitter_stats = video_jitter.stats();
-      audio_jitter_stats = audio_jitter.stats();
-      net::ReceiverReport report;
-      for (const auto& [id, stream] : agent_stats.receiving) {
-        if (id < 0x100) report.packets_received += stream.accepted();
-      }
-      report.packets_lost =
-          expected > report.packets_received ? expected - report.packets_received : 0;
-      report.frames_decoded = frames_decoded.load();
-      report.latency_p50_us = static_cast<std::uint32_t>(latency.percentile_ms(50) * 1000);
-      report.latency_p95_us = static_cast<std::uint32_t>(latency.percentile_ms(95) * 1000);
-      send_feedback(report);
+      send_feedback(publish_stats(sequences));
     }
   }
-  // Final figures for the statistics file.
-  std::uint64_t expected = 0;
-  for (const auto& [id, tracker] : sequences)
-    expected += tracker.expected();
-  std::lock_guard lock(stats_mutex);
-  agent_stats = agent->stats();
-  packets_expected = expected;
-  video_jitter_stats = video_jitter.stats();
-  audio_jitter_stats = audio_jitter.stats();
+  publish_stats(sequences);  // the final figures for the statistics file
 }
 
 void Viewer::Impl::video_loop(std::stop_token stop) {

@@ -1,16 +1,8 @@
 #pragma once
-// Private to media/: RAII wrappers for the FFmpeg objects that FileSource, Recorder and
-// read_encoded_packets() share, an H.264 Annex B NAL splitter, and a one-stream demuxer.
-// Every FFmpeg object lives in a unique_ptr with its own free function, so no early return
-// or exception can leak one.
+// Private to media/: what FileSource, Recorder and read_encoded_packets() share: an H.264
+// Annex B NAL splitter and a one-stream demuxer.
 
-extern "C" {
-#include <libavcodec/avcodec.h>
-#include <libavcodec/bsf.h>
-#include <libavformat/avformat.h>
-#include <libswresample/swresample.h>
-#include <libswscale/swscale.h>
-}
+#include "ffmpeg_handles.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -19,36 +11,6 @@ extern "C" {
 #include <vector>
 
 namespace agentcast::media::detail {
-
-struct FormatInputDeleter {
-  void operator()(AVFormatContext* c) const { avformat_close_input(&c); }
-};
-struct CodecContextDeleter {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct PacketDeleter {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct FrameDeleter {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct BsfDeleter {
-  void operator()(AVBSFContext* b) const { av_bsf_free(&b); }
-};
-struct SwsDeleter {
-  void operator()(SwsContext* s) const { sws_freeContext(s); }
-};
-struct SwrDeleter {
-  void operator()(SwrContext* s) const { swr_free(&s); }
-};
-
-using FormatInputPtr = std::unique_ptr<AVFormatContext, FormatInputDeleter>;
-using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextDeleter>;
-using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
-using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
-using BsfPtr = std::unique_ptr<AVBSFContext, BsfDeleter>;
-using SwsPtr = std::unique_ptr<SwsContext, SwsDeleter>;
-using SwrPtr = std::unique_ptr<SwrContext, SwrDeleter>;
 
 PacketPtr make_packet();  // throws std::bad_alloc
 FramePtr make_frame();    // throws std::bad_alloc

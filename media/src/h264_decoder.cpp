@@ -20,22 +20,10 @@ extern "C" {
 #include <opencv2/core.hpp>
 
 #include "agentcast/media/h264_codec.h"
+#include "ffmpeg_handles.h"
 
 namespace agentcast::media {
 namespace {
-
-struct CodecContextDeleter {
-  void operator()(AVCodecContext* c) const noexcept { avcodec_free_context(&c); }
-};
-struct FrameDeleter {
-  void operator()(AVFrame* f) const noexcept { av_frame_free(&f); }
-};
-struct PacketDeleter {
-  void operator()(AVPacket* p) const noexcept { av_packet_free(&p); }
-};
-struct SwsDeleter {
-  void operator()(SwsContext* s) const noexcept { sws_freeContext(s); }
-};
 
 // What an access unit holds, from its NAL unit headers.
 struct AccessUnitShape {
@@ -84,10 +72,10 @@ struct ScaleKey {
 }  // namespace
 
 struct H264Decoder::Impl {
-  std::unique_ptr<AVCodecContext, CodecContextDeleter> ctx;
-  std::unique_ptr<AVFrame, FrameDeleter> picture;
-  std::unique_ptr<AVPacket, PacketDeleter> packet;
-  std::unique_ptr<SwsContext, SwsDeleter> sws;
+  detail::CodecContextPtr ctx;
+  detail::FramePtr picture;
+  detail::PacketPtr packet;
+  detail::SwsPtr sws;
   ScaleKey sws_key;
   std::array<Pending, kPendingSlots> pending{};
   bool have_last_id = false;

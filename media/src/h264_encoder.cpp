@@ -18,22 +18,10 @@ extern "C" {
 }
 
 #include "agentcast/media/h264_codec.h"
+#include "ffmpeg_handles.h"
 
 namespace agentcast::media {
 namespace {
-
-struct CodecContextDeleter {
-  void operator()(AVCodecContext* c) const noexcept { avcodec_free_context(&c); }
-};
-struct FrameDeleter {
-  void operator()(AVFrame* f) const noexcept { av_frame_free(&f); }
-};
-struct PacketDeleter {
-  void operator()(AVPacket* p) const noexcept { av_packet_free(&p); }
-};
-struct SwsDeleter {
-  void operator()(SwsContext* s) const noexcept { sws_freeContext(s); }
-};
 
 std::string av_error(int code) {
   std::array<char, AV_ERROR_MAX_STRING_SIZE> buf{};
@@ -79,10 +67,10 @@ constexpr std::size_t kPendingSlots = 128;
 
 struct H264Encoder::Impl {
   H264EncoderSettings settings;
-  std::unique_ptr<AVCodecContext, CodecContextDeleter> ctx;
-  std::unique_ptr<AVFrame, FrameDeleter> yuv;  // allocated once, refilled per frame
-  std::unique_ptr<AVPacket, PacketDeleter> packet;
-  std::unique_ptr<SwsContext, SwsDeleter> sws;
+  detail::CodecContextPtr ctx;
+  detail::FramePtr yuv;  // allocated once, refilled per frame
+  detail::PacketPtr packet;
+  detail::SwsPtr sws;
   int sws_src_width = 0;
   int sws_src_height = 0;
   std::array<Pending, kPendingSlots> pending{};

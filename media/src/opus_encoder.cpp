@@ -16,23 +16,11 @@ extern "C" {
 #include <string>
 
 #include "agentcast/media/opus_codec.h"
+#include "ffmpeg_handles.h"
 
 namespace agentcast::media {
 
 namespace {
-
-struct CodecContextDeleter {
-  void operator()(AVCodecContext* context) const noexcept { avcodec_free_context(&context); }
-};
-struct FrameDeleter {
-  void operator()(AVFrame* frame) const noexcept { av_frame_free(&frame); }
-};
-struct PacketDeleter {
-  void operator()(AVPacket* packet) const noexcept { av_packet_free(&packet); }
-};
-struct DictionaryDeleter {
-  void operator()(AVDictionary* dictionary) const noexcept { av_dict_free(&dictionary); }
-};
 
 std::string av_error_text(int code) {
   char text[AV_ERROR_MAX_STRING_SIZE] = {};
@@ -94,9 +82,9 @@ struct OpusAudioEncoder::Impl {
   };
 
   OpusEncoderOptions options;
-  std::unique_ptr<AVCodecContext, CodecContextDeleter> context;
-  std::unique_ptr<AVFrame, FrameDeleter> frame;
-  std::unique_ptr<AVPacket, PacketDeleter> packet;
+  detail::CodecContextPtr context;
+  detail::FramePtr frame;
+  detail::PacketPtr packet;
   std::deque<Pending> pending;
   std::deque<EncodedFrame> ready;
   std::int64_t next_pts = 0;
@@ -139,7 +127,7 @@ OpusAudioEncoder::OpusAudioEncoder(const OpusEncoderOptions& options)
   av_dict_set_int(&raw, "packet_loss", options.expected_loss_percent, 0);
   // Nothing between the first av_dict_set and here can throw, so `raw` cannot leak.
   const int opened = avcodec_open2(&c, codec, &raw);
-  const std::unique_ptr<AVDictionary, DictionaryDeleter> unused(raw);  // what it did not take
+  const detail::DictionaryPtr unused(raw);  // what it did not take
   if (opened < 0) throw std::runtime_error("opus: cannot open encoder: " + av_error_text(opened));
   if (const AVDictionaryEntry* left =
           av_dict_get(unused.get(), "", nullptr, AV_DICT_IGNORE_SUFFIX)) {

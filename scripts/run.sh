@@ -36,7 +36,6 @@ if [ ! -s "$out/call-code.txt" ]; then
   cat "$out/sender.log" >&2
   exit 1
 fi
-echo "call code: $(cat "$out/call-code.txt")"
 "$bin" view "$(cat "$out/call-code.txt")" --headless --record "$out/recording.mkv" \
   --snapshot "$out/snapshot.png" --audio-out "wav:$out/audio.wav" \
   --stats-json "$out/viewer-stats.json" --duration "$((seconds + 20))"

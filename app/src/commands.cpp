@@ -196,9 +196,6 @@ int run_view(const std::vector<std::string>& args) {
     std::fprintf(stderr, "agentcast view: %s\n", e.what());
     return e.kind() == ViewerError::Kind::kRefused ? kExitRefused : kExitConnectFailed;
   }
-  if (const std::string warnings = viewer.warnings(); !warnings.empty()) {
-    std::fprintf(stderr, "%s\n", warnings.c_str());
-  }
   if (const std::string reason = viewer.end_reason(); !reason.empty()) {
     std::fprintf(stderr, "session ended: %s\n", reason.c_str());
   }

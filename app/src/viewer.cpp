@@ -72,7 +72,8 @@ struct Viewer::Impl {
   std::atomic<std::uint64_t> frames_decoded{0}, audio_frames_played{0}, keyframe_requests{0};
   std::atomic<std::uint64_t> audio_frames_concealed{0};
   std::atomic<std::int64_t> last_packet_us{0};
-  std::int64_t last_frame_us = 0;         // video thread
+  std::atomic<std::size_t> frames_in_jitter_buffers{0};  // published by the receive thread
+  std::int64_t last_frame_us = 0;                        // video thread
   std::int64_t longest_video_gap_us = 0;  // between decoded frames, guarded by stats_mutex
   mutable std::mutex stats_mutex;         // guards what the receive and decode threads publish
   LatencyRecorder latency;
@@ -95,7 +96,9 @@ struct Viewer::Impl {
     return config;
   }
 
+  // Reported once, when it happens, and kept for a user interface to show.
   void warn(const std::string& text) {
+    std::fprintf(stderr, "%s\n", text.c_str());
     std::lock_guard lock(text_mutex);
     if (!warnings.empty()) warnings += "\n";
     warnings += text;
@@ -119,7 +122,10 @@ void Viewer::Impl::drain() {
   const std::int64_t quiet_us = 200'000 + std::int64_t{options.latency_ms} * 1000;
   while (media::now_us() < give_up) {
     const bool quiet = media::now_us() - last_packet_us.load() > quiet_us;
-    if (quiet && video_queue.size() == 0 && audio_queue.size() == 0) return;
+    if (quiet && frames_in_jitter_buffers.load() == 0 && video_queue.size() == 0 &&
+        audio_queue.size() == 0) {
+      return;
+    }
     std::this_thread::sleep_for(10ms);
   }
 }
@@ -273,6 +279,8 @@ void Viewer::Impl::receive_loop(std::stop_token stop) {
     while (auto frame = audio_jitter.pop(now)) {
       if (!audio_queue.push(std::move(*frame))) break;
     }
+    frames_in_jitter_buffers.store(video_jitter.stats().depth_frames +
+                                   audio_jitter.stats().depth_frames);
     if (video_jitter.poll_keyframe_request(now)) {
       keyframe_requests.fetch_add(1);
       send_feedback(net::KeyframeRequest{net::kVideoStreamId});
@@ -287,17 +295,8 @@ void Viewer::Impl::receive_loop(std::stop_token stop) {
 
 void Viewer::Impl::video_loop(std::stop_token stop) {
   media::H264Decoder decoder;
-  while (!stop.stop_requested() || video_queue.size() > 0) {
-    auto encoded = video_queue.pop_for(100ms, stop);
-    if (!encoded) {
-      if (stop.stop_requested()) break;
-      continue;
-    }
-    if (recorder) {
-      std::lock_guard lock(recorder_mutex);
-      recorder->write(*encoded);
-    }
-    for (media::VideoFrame& frame : decoder.decode(*encoded)) {
+  auto present = [&](std::vector<media::VideoFrame> frames) {
+    for (media::VideoFrame& frame : frames) {
       const std::int64_t now = media::now_us();
       {
         std::lock_guard lock(stats_mutex);
@@ -315,7 +314,17 @@ void Viewer::Impl::video_loop(std::stop_token stop) {
     }
     std::lock_guard lock(stats_mutex);
     decoder_stats = decoder.stats();
+  };
+  while (!stop.stop_requested()) {
+    auto encoded = video_queue.pop_for(100ms, stop);
+    if (!encoded) continue;
+    if (recorder) {
+      std::lock_guard lock(recorder_mutex);
+      recorder->write(*encoded);
+    }
+    present(decoder.decode(*encoded));
   }
+  present(decoder.flush());  // a decoder may hold the last picture back
 }
 
 void Viewer::Impl::audio_loop(std::stop_token stop) {
@@ -432,9 +441,10 @@ QJsonObject Viewer::stats_json() const {
   stats["decrypt_failures"] = n(forged + failures);
   stats["replays_rejected"] = n(replays + too_old);
   stats["frames_decoded"] = n(v.frames_decoded.load());
+  const media::JitterStats& jitter = v.video_jitter_stats;
   stats["frames_dropped"] =
-      n(v.video_jitter_stats.frames_dropped + v.video_jitter_stats.frames_evicted +
-        v.video_jitter_stats.frames_skipped + v.video_queue.dropped());
+      n(jitter.frames_dropped + jitter.frames_evicted + jitter.frames_missing +
+        jitter.frames_corrupt + jitter.frames_skipped + v.video_queue.dropped());
   stats["keyframe_requests"] = n(v.keyframe_requests.load());
   stats["audio_frames_played"] = n(v.audio_frames_played.load());
   stats["audio_frames_concealed"] = n(v.audio_frames_concealed.load());
@@ -451,6 +461,13 @@ QJsonObject Viewer::stats_json() const {
   stats["epochs"] = n(epochs);
   stats["decode_errors"] = n(v.decoder_stats.decode_errors);
   stats["longest_video_gap_ms"] = v.longest_video_gap_us / 1000.0;
+  QJsonObject video_jitter;
+  video_jitter["frames_complete"] = n(jitter.frames_complete);
+  video_jitter["frames_released"] = n(jitter.frames_released);
+  video_jitter["frames_buffered"] = n(jitter.depth_frames);
+  video_jitter["fragments_late"] = n(jitter.fragments_late);
+  video_jitter["fragments_duplicate"] = n(jitter.fragments_duplicate);
+  stats["video_jitter"] = video_jitter;
   if (auto frame = v.latest.get()) {
     QJsonObject snapshot;
     snapshot["frame_id"] = n(frame->frame_number);

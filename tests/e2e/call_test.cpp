@@ -164,3 +164,44 @@ TEST_F(LoopbackCall, EavesdropperSeesOnlyNoise) {
 
 }  // namespace
 }  // namespace agentcast::test
+
+namespace agentcast::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A VOD-style source: an H.264 file is passed through without re-encoding, looping.
+TEST(FileCall, H264FileIsPassedThroughAndLoops) {
+  const std::string dir = std::string(AGENTCAST_TEST_OUTPUT_DIR) + "/e2e-file-input";
+  std::filesystem::create_directories(dir);
+  const std::string movie = dir + "/clip.mp4";
+  ChildProcess make({"ffmpeg",   "-v",      "error", "-y",
+                     "-f",       "lavfi",   "-i",    "testsrc=size=640x360:rate=30",
+                     "-f",       "lavfi",   "-i",    "sine=frequency=440:sample_rate=48000",
+                     "-t",       "2",       "-c:v",  "libx264",
+                     "-bf",      "0",       "-g",    "30",
+                     "-pix_fmt", "yuv420p", "-c:a",  "aac",
+                     movie},
+                    "/dev/null", dir + "/ffmpeg.log");
+  ASSERT_EQ(make.wait_for(60s), 0) << read_file(dir + "/ffmpeg.log");
+
+  CallSetup setup;
+  setup.name = "file";
+  setup.sender_seconds = 8;
+  setup.sender_args = {"--video", "file:" + movie, "--audio", "file:" + movie, "--loop"};
+  const CallResult call = run_call(setup);
+  EXPECT_EQ(call.sender_exit, 0) << call.sender_stderr;
+  EXPECT_EQ(call.viewer_exit, 0) << call.viewer_stderr;
+  EXPECT_EQ(call.viewer["decrypt_failures"].toInt(), 0);
+  // Eight seconds of a two-second file: it looped.
+  EXPECT_GT(call.sender["video_frames_sent"].toInt(), 150);
+  EXPECT_GE(call.viewer["frames_decoded"].toDouble(),
+            0.99 * call.sender["video_frames_sent"].toDouble());
+  EXPECT_EQ(call.viewer["last_frame"].toObject()["width"].toInt(), 640);
+  const media::WavData wav = media::read_wav(call.wav_path);
+  ASSERT_GT(wav.samples.size(), 48000U * 3);
+  EXPECT_NEAR(media::dominant_frequency(wav.samples, wav.sample_rate), 440.0, 3.0);
+}
+
+}  // namespace
+}  // namespace agentcast::test

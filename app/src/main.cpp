@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "agent_commands.h"
 #include "commands.h"
 #include "demo.h"
 #include "sender.h"
@@ -29,6 +30,12 @@ constexpr const char* kUsage =
     "            [--packets N] [--loss PCT] [--reorder DEPTH] [--duplicate PCT]\n"
     "            [--tamper PCT] [--epoch-packets N] [--seeds synchronized|distributed]\n"
     "            [--insecure-reference-units]\n"
+    "  agent     pack|inspect|verify signed agent bundles\n"
+    "            pack --binary PATH --out BUNDLE [--name N] [--version V]\n"
+    "                 [--kind full|receive-only] [--identity PATH] [--platform P]\n"
+    "            inspect BUNDLE [--max-size BYTES]\n"
+    "            verify BUNDLE --signer FP [--max-size BYTES]\n"
+    "  keygen    create a signing identity (never overwrites) [--out PATH]\n"
     "  version   print the version\n"
     "  help      print this text\n";
 
@@ -41,6 +48,8 @@ int main(int argc, char** argv) {
     if (command == "send") return agentcast::app::run_send(args);
     if (command == "view") return agentcast::app::run_view(args);
     if (command == "demo") return agentcast::app::run_demo(args);
+    if (command == "agent") return agentcast::app::run_agent(args);
+    if (command == "keygen") return agentcast::app::run_keygen(args);
     if (command == "version" || command == "--version") {
       std::printf("agentcast %s\n", AGENTCAST_VERSION);
       return 0;

@@ -1,5 +1,6 @@
 #include "agentcast/agent/media_agent.h"
 
+#include <limits>
 #include <stdexcept>
 
 namespace agentcast::agent {
@@ -82,6 +83,35 @@ StreamJoinState MediaAgent::join_state(std::uint16_t stream_id) const {
   const auto& out = outgoing_.at(stream_id);
   std::lock_guard lock(out->mutex);
   return {out->section->epoch(), out->section->current_seed()};
+}
+
+std::optional<std::uint32_t> MediaAgent::epoch_needing_seed(std::uint16_t stream_id) const {
+  if (params_.seed_mode != net::SeedMode::kDistributed) return std::nullopt;
+  auto it = outgoing_.find(stream_id);
+  if (it == outgoing_.end()) return std::nullopt;
+  std::lock_guard lock(it->second->mutex);
+  const net::SendingSection& section = *it->second->section;
+  if (section.has_next_seed() || section.epoch() == std::numeric_limits<std::uint32_t>::max()) {
+    return std::nullopt;
+  }
+  return section.epoch() + 1;
+}
+
+bool MediaAgent::set_next_seed(std::uint16_t stream_id, std::uint32_t epoch,
+                               const crypto::Secret& seed) {
+  auto it = outgoing_.find(stream_id);
+  if (it == outgoing_.end()) return false;
+  std::lock_guard lock(it->second->mutex);
+  return it->second->section->set_next_seed(epoch, seed);
+}
+
+bool MediaAgent::provide_seed(std::uint16_t stream_id, std::uint32_t epoch,
+                              const crypto::Secret& seed) {
+  std::shared_lock streams(incoming_mutex_);
+  auto it = incoming_.find(stream_id);
+  if (it == incoming_.end()) return false;
+  std::lock_guard lock(it->second->mutex);
+  return it->second->section->provide_seed(epoch, seed);
 }
 
 AgentStats MediaAgent::stats() const {

@@ -120,10 +120,6 @@ int run_send(const std::vector<std::string>& args) {
         "--select instructed arrives with agent shipping; use synchronized");
   }
   options.seeds = parse_seed_mode(o.value("--seeds").value_or("synchronized"));
-  if (options.seeds == net::SeedMode::kDistributed) {
-    throw std::invalid_argument(
-        "--seeds distributed arrives with agent shipping; use synchronized");
-  }
   options.packets_per_epoch =
       o.number("--epoch-packets", options.packets_per_epoch, 1, std::uint64_t{1} << 40);
   options.identity_path = o.value("--identity").value_or("");

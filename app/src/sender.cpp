@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -92,6 +93,15 @@ struct Sender::Impl {
   std::atomic<std::uint64_t> packets_sent{0}, bytes_sent{0}, send_errors{0};
   std::atomic<std::uint64_t> video_frames_sent{0}, audio_frames_sent{0};
   std::atomic<std::uint64_t> viewers_refused{0}, keyframe_requests{0}, feedback_rejected{0};
+  std::atomic<std::uint64_t> seeds_generated{0}, seeds_distributed{0};
+
+  // Distributed seed mode: the seed each outgoing stream holds for its next epoch, so that
+  // a viewer joining before that epoch starts can be given it too. Control thread only.
+  struct PendingSeed {
+    std::uint32_t epoch = 0;
+    crypto::Secret seed;
+  };
+  std::map<std::uint16_t, PendingSeed> pending_seeds;  // by stream id
 
   explicit Impl(SenderOptions o)
       : options(std::move(o)),
@@ -105,6 +115,8 @@ struct Sender::Impl {
   void start_session();
   void control_loop(std::stop_token stop);
   void admit(std::unique_ptr<net::TlsConnection> connection);
+  std::vector<std::uint16_t> distribute_seeds();
+  bool send_seed(net::TlsConnection& control, std::uint16_t stream_id, const PendingSeed& pending);
   void receive_loop(std::stop_token stop);
   void handle_feedback(std::uint16_t stream_id, const net::Feedback& feedback,
                        const net::Endpoint& from);
@@ -266,6 +278,17 @@ void Sender::Impl::admit(std::unique_ptr<net::TlsConnection> connection) {
     agent->remove_incoming(net::feedback_stream_id(slot));
     return;
   }
+  // A seed already handed to a stream was sent to the viewers there were; this viewer
+  // needs it too, before the stream reaches that epoch. If the stream is there already,
+  // the join state carried it, and the stream's following seed goes to every viewer.
+  for (const auto& stream : session.streams) {
+    auto pending = pending_seeds.find(stream.id);
+    if (pending == pending_seeds.end() || pending->second.epoch != stream.epoch + 1) continue;
+    if (!send_seed(*connection, stream.id, pending->second)) {
+      agent->remove_incoming(net::feedback_stream_id(slot));
+      return;
+    }
+  }
   Viewer viewer;
   viewer.slot = slot;
   viewer.name = hello->name;
@@ -278,8 +301,51 @@ void Sender::Impl::admit(std::unique_ptr<net::TlsConnection> connection) {
   viewers.emplace(slot, std::move(viewer));
 }
 
+bool Sender::Impl::send_seed(net::TlsConnection& control, std::uint16_t stream_id,
+                             const PendingSeed& pending) {
+  try {
+    control.send(net::encode_control(net::SeedMessage{stream_id, pending.epoch, pending.seed}));
+  } catch (const net::ControlError&) {
+    return false;
+  }
+  seeds_distributed.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+// The seed generating section (Fig. 15, 18). A stream may use its next epoch's seed only
+// after packets_per_epoch more packets, so drawing it as soon as the previous one is taken
+// puts it at every viewer a whole epoch ahead of use. Returns the viewers that could not
+// be reached.
+std::vector<std::uint16_t> Sender::Impl::distribute_seeds() {
+  std::vector<std::uint16_t> unreachable;
+  if (agent->params().seed_mode != net::SeedMode::kDistributed) return unreachable;
+  for (const net::StreamDescription& stream : streams) {
+    // Only this thread hands out seeds, and a stream cannot change epoch without one, so
+    // the epoch owed stays owed until set_next_seed() below.
+    const std::optional<std::uint32_t> epoch = agent->epoch_needing_seed(stream.id);
+    if (!epoch) continue;
+    PendingSeed pending{*epoch, crypto::Secret::random(crypto::kSeedSize)};
+    seeds_generated.fetch_add(1, std::memory_order_relaxed);
+    // The viewers first: a stream already past its quota changes epoch on its next packet.
+    // The map is iterated without viewers_mutex: only this thread adds or removes viewers
+    // or touches their control connections, and a blocking TLS write must not hold up the
+    // send thread's endpoints_for().
+    for (auto& [slot, viewer] : viewers) {
+      if (std::find(unreachable.begin(), unreachable.end(), slot) != unreachable.end()) continue;
+      if (!send_seed(*viewer.control, stream.id, pending)) unreachable.push_back(slot);
+    }
+    if (!agent->set_next_seed(stream.id, pending.epoch, pending.seed)) {
+      std::fprintf(stderr, "stream %u refused the seed of epoch %u\n", stream.id, pending.epoch);
+      continue;
+    }
+    pending_seeds[stream.id] = std::move(pending);
+  }
+  return unreachable;
+}
+
 void Sender::Impl::control_loop(std::stop_token stop) {
   while (!stop.stop_requested()) {
+    std::vector<std::uint16_t> gone = distribute_seeds();
     std::string error;
     if (auto connection = control_server->accept(100ms, &error)) {
       admit(std::move(connection));
@@ -287,10 +353,10 @@ void Sender::Impl::control_loop(std::stop_token stop) {
       std::fprintf(stderr, "control: %s\n", error.c_str());
     }
     // A viewer whose control channel closes has left.
-    std::vector<std::uint16_t> gone;
     {
       std::lock_guard lock(viewers_mutex);
       for (auto& [slot, viewer] : viewers) {
+        if (std::find(gone.begin(), gone.end(), slot) != gone.end()) continue;
         try {
           while (auto message = viewer.control->receive(0ms, 4096)) {
             auto decoded = net::decode_control(*message);
@@ -515,16 +581,20 @@ QJsonObject Sender::stats_json() const {
   stats["send_errors"] = count(s.send_errors);
   stats["keyframe_requests"] = count(s.keyframe_requests);
   stats["viewers_refused"] = count(s.viewers_refused);
+  stats["seeds_generated"] = count(s.seeds_generated);
+  stats["seeds_distributed"] = count(s.seeds_distributed);
   const agent::AgentStats agent_stats = s.agent->stats();
-  std::uint64_t switches = 0, epochs = 0, sealed = 0;
+  std::uint64_t switches = 0, epochs = 0, sealed = 0, delayed = 0;
   for (const auto& [id, sending] : agent_stats.sending) {
     switches += sending.unit_switches;
+    delayed += sending.epoch_changes_delayed;
     epochs = std::max(epochs, sending.epochs);
     sealed += sending.packets_sealed;
   }
   stats["packets_sealed"] = static_cast<qint64>(sealed);
   stats["unit_switches"] = static_cast<qint64>(switches);
   stats["epochs"] = static_cast<qint64>(epochs);
+  stats["epoch_changes_delayed"] = static_cast<qint64>(delayed);
   QJsonArray viewers;
   {
     std::lock_guard lock(s.viewers_mutex);

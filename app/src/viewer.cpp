@@ -71,6 +71,7 @@ struct Viewer::Impl {
   std::atomic<std::int64_t> first_frame_us{0};
   std::atomic<std::uint64_t> frames_decoded{0}, audio_frames_played{0}, keyframe_requests{0};
   std::atomic<std::uint64_t> audio_frames_concealed{0};
+  std::atomic<std::uint64_t> seeds_received{0}, seeds_refused{0};
   std::atomic<std::int64_t> last_packet_us{0};
   std::atomic<std::size_t> frames_in_jitter_buffers{0};  // published by the receive thread
   std::int64_t last_frame_us = 0;                        // video thread
@@ -366,6 +367,14 @@ void Viewer::Impl::control_loop(std::stop_token stop) {
       end_reason = bye->reason;
       return;
     }
+    if (auto* seed = std::get_if<net::SeedMessage>(&*decoded.message)) {
+      seeds_received.fetch_add(1, std::memory_order_relaxed);
+      // A refused seed (unknown stream, or an epoch this end cannot hold yet) is counted,
+      // not fatal: the stream keeps playing until it reaches that epoch.
+      if (!agent->provide_seed(seed->stream_id, seed->epoch, seed->seed)) {
+        seeds_refused.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
   }
 }
 
@@ -459,6 +468,8 @@ QJsonObject Viewer::stats_json() const {
   stats["time_to_first_frame_ms"] = first == 0 ? -1.0 : (first - v.started_us) / 1000.0;
   stats["unit_switches"] = n(switches);
   stats["epochs"] = n(epochs);
+  stats["seeds_received"] = n(v.seeds_received.load());
+  stats["seeds_refused"] = n(v.seeds_refused.load());
   stats["decode_errors"] = n(v.decoder_stats.decode_errors);
   stats["longest_video_gap_ms"] = v.longest_video_gap_us / 1000.0;
   QJsonObject video_jitter;

@@ -70,6 +70,7 @@ struct Encoder {
   QCborMap operator()(const SeedMessage& m) const {
     QCborMap map;
     map.insert(QStringLiteral("type"), QStringLiteral("seed"));
+    map.insert(QStringLiteral("stream"), m.stream_id);
     map.insert(QStringLiteral("epoch"), static_cast<qint64>(m.epoch));
     map.insert(QStringLiteral("seed"), bytes_of(m.seed.bytes()));
     return map;
@@ -244,6 +245,7 @@ DecodedControl decode_control(crypto::Bytes bytes) {
     return decoded;
   } else if (type == "seed") {
     SeedMessage m;
+    m.stream_id = static_cast<std::uint16_t>(r.integer("stream", 0, 65535));
     m.epoch = static_cast<std::uint32_t>(r.integer("epoch", 0, UINT32_MAX));
     const QByteArray seed = r.bytes("seed", crypto::kSeedSize);
     if (r.error().empty()) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "agentcast/net/call_code.h"
 #include "agentcast/net/control_messages.h"
 #include "agentcast/net/feedback.h"
@@ -73,8 +75,10 @@ TEST(ControlMessages, OtherMessagesRoundTrip) {
   EXPECT_EQ(std::get<HelloMessage>(*hello.message).agent, "receive-only");
   EXPECT_EQ(std::get<HelloMessage>(*hello.message).name, "living room");
   const crypto::Secret seed = crypto::Secret::random(32);
-  auto seed_message = decode_control(encode_control(SeedMessage{9, seed}));
+  auto seed_message = decode_control(encode_control(SeedMessage{0x101, 9, seed}));
   ASSERT_TRUE(seed_message.message) << seed_message.error;
+  EXPECT_EQ(std::get<SeedMessage>(*seed_message.message).stream_id, 0x101);
+  EXPECT_EQ(std::get<SeedMessage>(*seed_message.message).epoch, 9U);
   EXPECT_EQ(std::get<SeedMessage>(*seed_message.message).seed, seed);
   auto bye = decode_control(encode_control(ByeMessage{"sender stopped"}));
   ASSERT_TRUE(bye.message);
@@ -106,6 +110,35 @@ TEST(ControlMessages, RefusesWhatDoesNotParseAndSaysWhy) {
   m = sample_session();
   m.streams[0].codec = "vp9";
   EXPECT_FALSE(decode_control(encode_control(m)).message);
+}
+
+// The stream id of a seed is checked like every other field: a seed applied to the wrong
+// stream, or to none, would leave that stream's viewer unable to follow its epochs.
+TEST(ControlMessages, SeedMessageStreamIsCheckedOnDecoding) {
+  const std::vector<std::uint8_t> good =
+      encode_control(SeedMessage{0x101, 3, crypto::Secret::random(crypto::kSeedSize)});
+  // The encoded key "stream" (text of 6 bytes) followed by the value 0x101 as a 16-bit int.
+  const std::vector<std::uint8_t> field = {0x66, 's', 't', 'r', 'e', 'a', 'm', 0x19, 0x01, 0x01};
+  const auto at = std::search(good.begin(), good.end(), field.begin(), field.end());
+  ASSERT_NE(at, good.end());
+  const auto offset = static_cast<std::size_t>(at - good.begin());
+  auto with_value = [&](std::vector<std::uint8_t> value) {
+    std::vector<std::uint8_t> bytes(good.begin(), good.begin() + static_cast<long>(offset) + 7);
+    bytes.insert(bytes.end(), value.begin(), value.end());
+    bytes.insert(bytes.end(), good.begin() + static_cast<long>(offset + field.size()), good.end());
+    return bytes;
+  };
+  ASSERT_TRUE(decode_control(with_value({0x19, 0xff, 0xff})).message) << "65535 is a stream id";
+  const auto too_big = decode_control(with_value({0x1a, 0x00, 0x01, 0x00, 0x00}));  // 65536
+  EXPECT_FALSE(too_big.message);
+  EXPECT_NE(too_big.error.find("stream"), std::string::npos) << too_big.error;
+  EXPECT_FALSE(decode_control(with_value({0x20})).message) << "-1 accepted";
+  EXPECT_FALSE(decode_control(with_value({0x61, 'x'})).message) << "a text stream id accepted";
+  std::vector<std::uint8_t> renamed = good;
+  renamed[offset + 6] = 'n';  // "strean": the stream field is missing
+  const auto missing = decode_control(renamed);
+  EXPECT_FALSE(missing.message);
+  EXPECT_NE(missing.error.find("stream"), std::string::npos) << missing.error;
 }
 
 TEST(ControlMessages, ReferenceUnitsAreFlaggedNotHidden) {

@@ -8,12 +8,14 @@
 // different streams from different threads, for one stream from one thread at a time;
 // open() from one thread (the network receive thread). Incoming streams may come and go
 // while packets flow (viewers join and leave), and snapshots may be taken from any thread.
+// Seeds (distributed mode) may be set and provided from any thread while packets flow.
 
 #include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 
 #include "agentcast/agent/crypto_session.h"
@@ -63,6 +65,17 @@ class MediaAgent {
 
   // The current epoch and seed of an outgoing stream, for a viewer joining now.
   StreamJoinState join_state(std::uint16_t stream_id) const;
+
+  // Distributed seed mode (Fig. 15), sender side: the epoch of an outgoing stream whose
+  // seed is owed (current + 1 while no next seed is held); empty when none is owed, in
+  // synchronized mode, for an unknown stream, or at the last epoch.
+  std::optional<std::uint32_t> epoch_needing_seed(std::uint16_t stream_id) const;
+  // Hands an outgoing stream the seed of its next epoch. False for an unknown stream, in
+  // synchronized mode, or if `epoch` is not the stream's current + 1.
+  bool set_next_seed(std::uint16_t stream_id, std::uint32_t epoch, const crypto::Secret& seed);
+  // Distributed seed mode, receiving side: a coming epoch's seed of an incoming stream.
+  // False for an unknown stream or an epoch that is neither current + 1 nor current + 2.
+  bool provide_seed(std::uint16_t stream_id, std::uint32_t epoch, const crypto::Secret& seed);
 
   AgentStats stats() const;
   const SessionParams& params() const noexcept { return params_; }

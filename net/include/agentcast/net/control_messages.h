@@ -58,8 +58,11 @@ struct SessionMessage {
   std::vector<StreamDescription> streams;
 };
 
-// Sender → viewer, distributed seed mode: the seed of a coming epoch, ahead of use.
+// Sender → viewer, distributed seed mode: the seed of a coming epoch of one stream, ahead
+// of use. Epochs advance per stream (each at its own packet rate), so a seed names its
+// stream.
 struct SeedMessage {
+  std::uint16_t stream_id = 0;
   std::uint32_t epoch = 0;
   crypto::Secret seed;
 };

@@ -59,6 +59,9 @@ class SendingSection {
   // Distributed mode: the seed of the epoch after the current one. Returns false if
   // `epoch` is not current + 1.
   bool set_next_seed(std::uint32_t epoch, const crypto::Secret& seed) noexcept;
+  // Whether the next epoch's seed is held: when it is not, the seed generating section
+  // owes this stream one before the epoch's quota runs out.
+  bool has_next_seed() const noexcept { return next_seed_.has_value(); }
 
   std::uint32_t epoch() const noexcept { return keys_->epoch(); }
   // The seed of the current epoch: what a viewer joining now needs (with epoch()).

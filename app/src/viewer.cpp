@@ -399,6 +399,7 @@ void Viewer::run(std::stop_token stop) {
     if (v.has_video) threads.emplace_back([&](std::stop_token t) { v.video_loop(t); });
     if (v.has_audio) threads.emplace_back([&](std::stop_token t) { v.audio_loop(t); });
     v.control_loop(session.get_token());
+    if (!stop.stop_requested()) v.drain();  // the sender left: play out what is in flight
     for (auto& thread : threads)
       thread.request_stop();
   }

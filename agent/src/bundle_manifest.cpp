@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "agentcast/agent/bundle.h"
+#include "agentcast/net/cbor_fields.h"
 
 namespace agentcast::agent {
 namespace {
@@ -29,58 +30,7 @@ bool known_capability(const std::string& c) {
   return c == "send" || c == "receive";
 }
 
-// Field readers that record the first problem and return a harmless default after it.
-class Reader {
- public:
-  explicit Reader(QCborMap map) : map_(std::move(map)) {}
-
-  std::int64_t integer(const char* key, std::int64_t min, std::int64_t max) {
-    const QCborValue v = map_.value(QLatin1String(key));
-    if (!v.isInteger()) return fail(key, "is missing or not an integer"), min;
-    const std::int64_t n = v.toInteger();
-    if (n < min || n > max) {
-      return fail(key,
-                  "is out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]"),
-             min;
-    }
-    return n;
-  }
-  std::string text(const char* key, std::size_t max_size) {
-    const QCborValue v = map_.value(QLatin1String(key));
-    if (!v.isString()) return fail(key, "is missing or not a text string"), std::string();
-    std::string s = v.toString().toStdString();
-    if (s.empty() || s.size() > max_size) {
-      return fail(key, "must be 1 to " + std::to_string(max_size) + " bytes"), std::string();
-    }
-    return s;
-  }
-  QByteArray bytes(const char* key, qsizetype exact_size) {
-    const QCborValue v = map_.value(QLatin1String(key));
-    if (!v.isByteArray()) return fail(key, "is missing or not a byte string"), QByteArray();
-    QByteArray b = v.toByteArray();
-    if (b.size() != exact_size) {
-      return fail(key, "must be " + std::to_string(exact_size) + " bytes"), QByteArray();
-    }
-    return b;
-  }
-  QCborArray array(const char* key, qsizetype max_size) {
-    const QCborValue v = map_.value(QLatin1String(key));
-    if (!v.isArray()) return fail(key, "is missing or not an array"), QCborArray();
-    QCborArray a = v.toArray();
-    if (a.isEmpty() || a.size() > max_size) {
-      return fail(key, "must have 1 to " + std::to_string(max_size) + " entries"), QCborArray();
-    }
-    return a;
-  }
-  void fail(const char* key, const std::string& why) {
-    if (error_.empty()) error_ = std::string("field '") + key + "' " + why;
-  }
-  const std::string& error() const { return error_; }
-
- private:
-  QCborMap map_;
-  std::string error_;
-};
+using Reader = net::CborFieldReader;
 
 // Checks what the Reader's per-field bounds cannot: values that depend on each other.
 std::string check_consistency(const BundleManifest& m) {
@@ -184,12 +134,12 @@ std::variant<BundleManifest, std::string> decode_manifest(std::span<const std::u
   Reader r(value.toMap());
   BundleManifest m;
   m.abi = static_cast<int>(r.integer("abi", 0, 65535));
-  const std::string kind = r.text("kind", 16);
-  m.name = r.text("name", kMaxNameSize);
-  const QCborArray units = r.array("units", kMaxUnits);
-  m.version = r.text("version", kMaxVersionSize);
-  m.platform = r.text("platform", kMaxPlatformSize);
-  const QCborArray capabilities = r.array("capabilities", kMaxCapabilities);
+  const std::string kind = r.text("kind", 1, 16);
+  m.name = r.text("name", 1, kMaxNameSize);
+  const QCborArray units = r.array("units", 1, kMaxUnits);
+  m.version = r.text("version", 1, kMaxVersionSize);
+  m.platform = r.text("platform", 1, kMaxPlatformSize);
+  const QCborArray capabilities = r.array("capabilities", 1, kMaxCapabilities);
   const QByteArray hash = r.bytes("binary_sha256", static_cast<qsizetype>(m.binary_sha256.size()));
   if (kind == "full") {
     m.kind = AgentKind::kFull;

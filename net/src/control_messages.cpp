@@ -1,5 +1,7 @@
 #include "agentcast/net/control_messages.h"
 
+#include "agentcast/net/cbor_fields.h"
+
 #include <QtCore/QByteArray>
 #include <QtCore/QCborArray>
 #include <QtCore/QCborMap>
@@ -9,7 +11,7 @@
 namespace agentcast::net {
 namespace {
 
-constexpr qsizetype kMaxString = 256;
+constexpr std::size_t kMaxString = 256;
 
 QByteArray bytes_of(crypto::Bytes b) {
   return QByteArray(reinterpret_cast<const char*>(b.data()), static_cast<qsizetype>(b.size()));
@@ -83,54 +85,7 @@ struct Encoder {
   }
 };
 
-// Field readers that record the first problem and return a harmless default after it.
-class Reader {
- public:
-  explicit Reader(QCborMap map) : map_(std::move(map)) {}
-
-  std::int64_t integer(const char* key, std::int64_t min, std::int64_t max) {
-    const QCborValue v = map_.value(QLatin1String(key));
-    if (!v.isInteger()) return fail(key, "is missing or not an integer"), min;
-    const std::int64_t n = v.toInteger();
-    if (n < min || n > max) {
-      return fail(key,
-                  "is out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]"),
-             min;
-    }
-    return n;
-  }
-  std::string string(const char* key) {
-    const QCborValue v = map_.value(QLatin1String(key));
-    if (!v.isString()) return fail(key, "is missing or not a text string"), std::string();
-    const QString s = v.toString();
-    if (s.size() > kMaxString) return fail(key, "is too long"), std::string();
-    return s.toStdString();
-  }
-  QByteArray bytes(const char* key, qsizetype exact_size) {
-    const QCborValue v = map_.value(QLatin1String(key));
-    if (!v.isByteArray()) return fail(key, "is missing or not a byte string"), QByteArray();
-    QByteArray b = v.toByteArray();
-    if (b.size() != exact_size) {
-      return fail(key, "must be " + std::to_string(exact_size) + " bytes"), QByteArray();
-    }
-    return b;
-  }
-  QCborArray array(const char* key, qsizetype max_size) {
-    const QCborValue v = map_.value(QLatin1String(key));
-    if (!v.isArray()) return fail(key, "is missing or not an array"), QCborArray();
-    QCborArray a = v.toArray();
-    if (a.size() > max_size) return fail(key, "has too many entries"), QCborArray();
-    return a;
-  }
-  void fail(const char* key, const std::string& why) {
-    if (error_.empty()) error_ = std::string("field '") + key + "' " + why;
-  }
-  const std::string& error() const { return error_; }
-
- private:
-  QCborMap map_;
-  std::string error_;
-};
+using Reader = CborFieldReader;
 
 std::optional<StreamDescription> decode_stream(const QCborValue& value, std::string& error) {
   if (!value.isMap()) {
@@ -140,8 +95,8 @@ std::optional<StreamDescription> decode_stream(const QCborValue& value, std::str
   Reader r(value.toMap());
   StreamDescription s;
   s.id = static_cast<std::uint16_t>(r.integer("id", 0, 65535));
-  const std::string kind = r.string("kind");
-  s.codec = r.string("codec");
+  const std::string kind = r.text("kind", 0, kMaxString);
+  s.codec = r.text("codec", 0, kMaxString);
   s.epoch = static_cast<std::uint32_t>(r.integer("epoch", 0, UINT32_MAX));
   const QByteArray seed = r.bytes("seed", crypto::kSeedSize);
   if (kind == "video" && s.codec == "h264") {
@@ -169,12 +124,12 @@ std::optional<ControlMessage> decode_session(Reader& r, std::string& error) {
   SessionMessage m;
   const QByteArray id = r.bytes("session_id", crypto::kSessionIdSize);
   const QByteArray seed = r.bytes("seed", crypto::kSeedSize);
-  const QCborArray units = r.array("units", 255);
-  const std::string seed_mode = r.string("seed_mode");
+  const QCborArray units = r.array("units", 0, 255);
+  const std::string seed_mode = r.text("seed_mode", 0, kMaxString);
   m.packets_per_epoch = static_cast<std::uint64_t>(r.integer("packets_per_epoch", 1, INT64_MAX));
   m.mtu = static_cast<std::uint32_t>(r.integer("mtu", kMinMtu, kMaxMtu));
   m.viewer_slot = static_cast<std::uint16_t>(r.integer("viewer_slot", 0, 0xFF));
-  const QCborArray streams = r.array("streams", kMaxStreams);
+  const QCborArray streams = r.array("streams", 0, kMaxStreams);
   if (seed_mode == "synchronized") {
     m.seed_mode = SeedMode::kSynchronized;
   } else if (seed_mode == "distributed") {
@@ -229,13 +184,13 @@ DecodedControl decode_control(crypto::Bytes bytes) {
   }
   if (!value.isMap()) return {std::nullopt, "not a CBOR map"};
   Reader r(value.toMap());
-  const std::string type = r.string("type");
+  const std::string type = r.text("type", 0, kMaxString);
   DecodedControl decoded;
   if (type == "hello") {
     HelloMessage m;
     m.protocol = static_cast<int>(r.integer("protocol", 1, 1000));
-    m.agent = r.string("agent");
-    m.name = r.string("name");
+    m.agent = r.text("agent", 0, kMaxString);
+    m.name = r.text("name", 0, kMaxString);
     if (r.error().empty() && m.agent != "full" && m.agent != "receive-only") {
       r.fail("agent", "must be full or receive-only");
     }
@@ -254,7 +209,7 @@ DecodedControl decode_control(crypto::Bytes bytes) {
       decoded.message = m;
     }
   } else if (type == "bye") {
-    ByeMessage m{r.string("reason")};
+    ByeMessage m{r.text("reason", 0, kMaxString)};
     if (r.error().empty()) decoded.message = m;
   } else if (r.error().empty()) {
     r.fail("type", "'" + type + "' is not a known message");

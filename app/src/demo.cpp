@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
 
-#include "agentcast/agent/crypto_session.h"
+#include "agentcast/agent/agent_loader.h"
+#include "agentcast/agent/agent_session.h"
+#include "agentcast/agent/agent_shelf.h"
 #include "options.h"
 
 namespace agentcast::app {
@@ -21,14 +24,16 @@ struct DemoSettings {
   double tamper;
   std::uint64_t epoch_packets;
   net::SeedMode seeds;
+  net::SelectMode select;
   bool reference_units;
+  std::string agent_dir, agent_cache;
 };
 
 DemoSettings read_settings(const std::vector<std::string>& args) {
-  const Options options(
-      args,
-      {"--packets", "--loss", "--reorder", "--duplicate", "--tamper", "--epoch-packets", "--seeds"},
-      {"--insecure-reference-units"});
+  const Options options(args,
+                        {"--packets", "--loss", "--reorder", "--duplicate", "--tamper",
+                         "--epoch-packets", "--seeds", "--select", "--agent-dir", "--agent-cache"},
+                        {"--insecure-reference-units"});
   DemoSettings s{};
   s.packets = options.number("--packets", 100'000, 1, 100'000'000);
   s.loss = options.percent("--loss", 20);
@@ -44,7 +49,18 @@ DemoSettings read_settings(const std::vector<std::string>& args) {
   } else {
     throw std::invalid_argument("--seeds must be synchronized or distributed, not '" + seeds + "'");
   }
+  const std::string select = options.value("--select").value_or("synchronized");
+  if (select == "synchronized") {
+    s.select = net::SelectMode::kSynchronized;
+  } else if (select == "instructed") {
+    s.select = net::SelectMode::kInstructed;
+  } else {
+    throw std::invalid_argument("--select must be synchronized or instructed, not '" + select +
+                                "'");
+  }
   s.reference_units = options.flag("--insecure-reference-units");
+  s.agent_dir = options.value("--agent-dir").value_or("");
+  s.agent_cache = options.value("--agent-cache").value_or("");
   return s;
 }
 
@@ -57,20 +73,45 @@ struct Tally {
   std::uint64_t lost = 0, delivered = 0, duplicated = 0, tampered = 0, wrong_plaintext = 0;
 };
 
+// Both agents come through the verified loader, as in a call: the full one is the sender's
+// resident agent, the receive-only one what a broadcast viewer would be shipped. The demo
+// signs them with a throwaway identity.
+agent::LoadedAgent load(const agent::AgentShelf& shelf, agent::AgentKind kind,
+                        const crypto::Identity& signer, const agent::AgentCache& cache) {
+  agent::LoadPolicy policy;
+  policy.trusted_signer = signer.fingerprint();
+  policy.kind = kind;
+  agent::LoadOutcome outcome = agent::load_agent(shelf.get(kind).bundle, policy, cache);
+  if (!outcome.agent) throw std::runtime_error("the agent was refused: " + outcome.reason);
+  return std::move(*outcome.agent);
+}
+
 }  // namespace
 
 int run_demo(const std::vector<std::string>& args) {
   const DemoSettings settings = read_settings(args);
   agent::SessionParams params = agent::SessionParams::generate(settings.reference_units);
   params.seed_mode = settings.seeds;
+  params.select_mode = settings.select;
   params.packets_per_epoch = settings.epoch_packets;
-  const agent::CryptoSession sender_agent(params);
-  const agent::CryptoSession viewer_agent(params);  // in a call: the shipped agent
-  constexpr auto kDirection = crypto::Direction::kSenderToViewer;
-  auto sender = sender_agent.sending_section(kDirection, 1, net::MediaKind::kVideo);
-  auto receiver = viewer_agent.receiving_section(kDirection, 1, net::MediaKind::kVideo);
+  const crypto::Identity signer = crypto::Identity::generate();
+  const agent::AgentShelf shelf(signer, agent::find_agent_directory(settings.agent_dir));
+  const agent::AgentCache cache(
+      settings.agent_cache.empty() ? agent::AgentCache::default_directory() : settings.agent_cache);
+  const agent::LoadedAgent full = load(shelf, agent::AgentKind::kFull, signer, cache);
+  const agent::LoadedAgent receive_only =
+      load(shelf, agent::AgentKind::kReceiveOnly, signer, cache);
+  constexpr std::uint16_t kStream = 1;
+  agent::AgentSession sender(full.library, params, agent::Role::kSender);
+  agent::AgentSession receiver(receive_only.library, params, agent::Role::kViewer);
+  sender.add_outgoing(kStream, net::MediaKind::kVideo);
+  receiver.add_incoming(kStream, net::MediaKind::kVideo);
 
-  std::printf("AgentCast demo: two agents, one session, an in-memory channel\n");
+  std::printf("AgentCast demo: two loaded agents, one session, an in-memory channel\n");
+  std::printf("agents: %s (%s, %zu bytes) and %s (%s, %zu bytes), verified and loaded\n",
+              full.manifest.name.c_str(), full.content_hash.substr(0, 12).c_str(), full.bundle_size,
+              receive_only.manifest.name.c_str(), receive_only.content_hash.substr(0, 12).c_str(),
+              receive_only.bundle_size);
   if (settings.reference_units) {
     std::printf(
         "WARNING: the patent's LFSR reference units are enabled. They are INSECURE and "
@@ -80,7 +121,10 @@ int run_demo(const std::vector<std::string>& args) {
   for (crypto::UnitId id : params.units.units) {
     std::printf(" %s", std::string(crypto::unit_name(id)).c_str());
   }
-  std::printf("\nseeds: %s, new epoch every %llu packets\n",
+  std::printf("\nselection: %s\n", settings.select == net::SelectMode::kSynchronized
+                                       ? "synchronized (Fig. 6)"
+                                       : "instructed by the sender (Fig. 5)");
+  std::printf("seeds: %s, new epoch every %llu packets\n",
               settings.seeds == net::SeedMode::kSynchronized ? "synchronized (Fig. 17)"
                                                              : "distributed (Fig. 15)",
               static_cast<unsigned long long>(settings.epoch_packets));
@@ -96,10 +140,11 @@ int run_demo(const std::vector<std::string>& args) {
   std::vector<std::vector<std::uint8_t>> window(settings.reorder_depth);
   Tally tally;
   std::vector<std::uint8_t> plaintext(params.mtu);
-  std::uint32_t seeds_announced = 0;
+  std::optional<std::uint64_t> instructed_through;  // the last block posted
+  std::uint64_t instruction_messages = 0;
 
   auto deliver = [&](const std::vector<std::uint8_t>& packet) {
-    const net::OpenResult result = receiver->open(packet, plaintext);
+    const net::OpenResult result = receiver.open(packet, plaintext);
     if (result.status != net::OpenStatus::kOk) return;
     const std::string expected = payload_for(result.header.sequence);
     if (result.size != expected.size() ||
@@ -110,15 +155,25 @@ int run_demo(const std::vector<std::string>& args) {
 
   std::vector<std::uint8_t> packet(params.mtu);
   for (std::uint64_t n = 0; n < settings.packets; ++n) {
-    if (settings.seeds == net::SeedMode::kDistributed && sender->epoch() + 1 > seeds_announced) {
+    if (const auto owed = sender.epoch_needing_seed(kStream)) {
       // The sender's seed generating section hands out the next epoch's seed ahead of use.
-      seeds_announced = sender->epoch() + 1;
       const crypto::Secret seed = crypto::Secret::random(crypto::kSeedSize);
-      sender->set_next_seed(seeds_announced, seed);
-      receiver->provide_seed(seeds_announced, seed);
+      sender.set_next_seed(kStream, *owed, seed);
+      receiver.provide_seed(kStream, *owed, seed);
+    }
+    if (settings.select == net::SelectMode::kInstructed) {
+      // The sender's selection control posts the next block's units before it starts this one.
+      const std::uint64_t due = n / crypto::kScheduleBlockPackets + 1;
+      for (std::uint64_t block = instructed_through ? *instructed_through + 1 : 0; block <= due;
+           ++block) {
+        receiver.provide_instructions(kStream, block, sender.instructions(kStream, block));
+        ++instruction_messages;
+        instructed_through = block;
+      }
     }
     const std::string payload = payload_for(n);
-    const net::SealResult sealed = sender->seal(
+    const net::SealResult sealed = sender.seal(
+        kStream,
         crypto::Bytes(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()),
         packet);
     if (sealed.status != net::SealStatus::kOk) {
@@ -151,8 +206,10 @@ int run_demo(const std::vector<std::string>& args) {
     deliver(held);
   }
 
-  const net::SendingStats& sent = sender->stats();
-  const net::ReceivingStats& got = receiver->stats();
+  const agent::AgentStats sender_stats = sender.stats();
+  const agent::AgentStats receiver_stats = receiver.stats();
+  const net::SendingStats& sent = sender_stats.sending.at(kStream);
+  const net::ReceivingStats& got = receiver_stats.receiving.at(kStream);
   std::uint64_t other_rejections = 0;
   for (std::size_t s = 0; s < net::kOpenStatusCount; ++s) {
     const auto status = static_cast<net::OpenStatus>(s);
@@ -173,6 +230,10 @@ int run_demo(const std::vector<std::string>& args) {
       u(got.count(net::OpenStatus::kForged)), u(other_rejections));
   std::printf("          followed %llu unit switches and %llu epoch changes\n",
               u(got.unit_switches), u(got.epochs));
+  if (settings.select == net::SelectMode::kInstructed) {
+    std::printf("          from %llu instruction blocks posted by the sender\n",
+                u(instruction_messages));
+  }
   const bool in_sync = tally.wrong_plaintext == 0 && got.accepted() == tally.delivered &&
                        got.count(net::OpenStatus::kForged) == tally.tampered &&
                        other_rejections == 0;

@@ -1,5 +1,7 @@
 #include "agentcast/net/control_messages.h"
 
+#include <algorithm>
+
 #include "agentcast/net/cbor_fields.h"
 
 #include <QtCore/QByteArray>
@@ -46,6 +48,15 @@ struct Encoder {
     map.insert(QStringLiteral("protocol"), m.protocol);
     map.insert(QStringLiteral("agent"), QString::fromStdString(m.agent));
     map.insert(QStringLiteral("name"), QString::fromStdString(m.name));
+    // Only when set, so a one-way viewer's hello stays what it always was.
+    if (m.send_back) map.insert(QStringLiteral("send_back"), true);
+    map.insert(QStringLiteral("platform"), QString::fromStdString(m.platform));
+    map.insert(QStringLiteral("abi"), m.abi);
+    QCborArray cached;
+    for (const std::string& hash : m.cached)
+      cached.append(QString::fromStdString(hash));
+    map.insert(QStringLiteral("cached"), cached);
+    map.insert(QStringLiteral("media_port"), m.media_port);
     return map;
   }
   QCborMap operator()(const SessionMessage& m) const {
@@ -60,6 +71,9 @@ struct Encoder {
     map.insert(QStringLiteral("seed_mode"), m.seed_mode == SeedMode::kSynchronized
                                                 ? QStringLiteral("synchronized")
                                                 : QStringLiteral("distributed"));
+    map.insert(QStringLiteral("select_mode"), m.select_mode == SelectMode::kSynchronized
+                                                  ? QStringLiteral("synchronized")
+                                                  : QStringLiteral("instructed"));
     map.insert(QStringLiteral("packets_per_epoch"), static_cast<qint64>(m.packets_per_epoch));
     map.insert(QStringLiteral("mtu"), static_cast<qint64>(m.mtu));
     map.insert(QStringLiteral("viewer_slot"), m.viewer_slot);
@@ -83,7 +97,67 @@ struct Encoder {
     map.insert(QStringLiteral("reason"), QString::fromStdString(m.reason));
     return map;
   }
+  QCborMap operator()(const AgentOfferMessage& m) const {
+    QCborMap map;
+    map.insert(QStringLiteral("type"), QStringLiteral("agent_offer"));
+    map.insert(QStringLiteral("kind"), QString::fromStdString(m.kind));
+    map.insert(QStringLiteral("hash"), QString::fromStdString(m.hash));
+    map.insert(QStringLiteral("size"), static_cast<qint64>(m.size));
+    return map;
+  }
+  QCborMap operator()(const AgentChunkMessage& m) const {
+    QCborMap map;
+    map.insert(QStringLiteral("type"), QStringLiteral("agent_chunk"));
+    map.insert(QStringLiteral("offset"), static_cast<qint64>(m.offset));
+    map.insert(QStringLiteral("data"), bytes_of(m.data));
+    return map;
+  }
+  QCborMap operator()(const UseCachedAgentMessage& m) const {
+    QCborMap map;
+    map.insert(QStringLiteral("type"), QStringLiteral("use_cached_agent"));
+    map.insert(QStringLiteral("hash"), QString::fromStdString(m.hash));
+    return map;
+  }
+  QCborMap operator()(const AgentReadyMessage& m) const {
+    QCborMap map;
+    map.insert(QStringLiteral("type"), QStringLiteral("agent_ready"));
+    map.insert(QStringLiteral("hash"), QString::fromStdString(m.hash));
+    return map;
+  }
+  QCborMap operator()(const InstructionsMessage& m) const {
+    QCborMap map;
+    map.insert(QStringLiteral("type"), QStringLiteral("instructions"));
+    map.insert(QStringLiteral("stream"), m.stream_id);
+    map.insert(QStringLiteral("block"), static_cast<qint64>(m.block));
+    // Two bytes a run (unit index, length 1-92): a block is at most 8 KiB.
+    QByteArray runs;
+    runs.reserve(static_cast<qsizetype>(m.runs.size() * 2));
+    for (const crypto::UnitRun& run : m.runs) {
+      runs.append(static_cast<char>(run.unit_index));
+      runs.append(static_cast<char>(run.length));
+    }
+    map.insert(QStringLiteral("runs"), runs);
+    return map;
+  }
+  QCborMap operator()(const FeedbackMessage& m) const {
+    QCborMap map;
+    map.insert(QStringLiteral("type"), QStringLiteral("feedback"));
+    map.insert(QStringLiteral("data"), bytes_of(m.data));
+    return map;
+  }
 };
+
+bool is_content_hash(const std::string& hash) {
+  return hash.size() == 64 && std::all_of(hash.begin(), hash.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+std::string read_hash(CborFieldReader& r, const char* key) {
+  std::string hash = r.text(key, 64, 64);
+  if (r.error().empty() && !is_content_hash(hash)) r.fail(key, "is not 64 lowercase hex digits");
+  return hash;
+}
 
 using Reader = CborFieldReader;
 
@@ -126,6 +200,7 @@ std::optional<ControlMessage> decode_session(Reader& r, std::string& error) {
   const QByteArray seed = r.bytes("seed", crypto::kSeedSize);
   const QCborArray units = r.array("units", 0, 255);
   const std::string seed_mode = r.text("seed_mode", 0, kMaxString);
+  const std::string select_mode = r.text("select_mode", 0, kMaxString);
   m.packets_per_epoch = static_cast<std::uint64_t>(r.integer("packets_per_epoch", 1, INT64_MAX));
   m.mtu = static_cast<std::uint32_t>(r.integer("mtu", kMinMtu, kMaxMtu));
   m.viewer_slot = static_cast<std::uint16_t>(r.integer("viewer_slot", 0, 0xFF));
@@ -136,6 +211,13 @@ std::optional<ControlMessage> decode_session(Reader& r, std::string& error) {
     m.seed_mode = SeedMode::kDistributed;
   } else if (r.error().empty()) {
     r.fail("seed_mode", "'" + seed_mode + "' is neither synchronized nor distributed");
+  }
+  if (select_mode == "synchronized") {
+    m.select_mode = SelectMode::kSynchronized;
+  } else if (select_mode == "instructed") {
+    m.select_mode = SelectMode::kInstructed;
+  } else if (r.error().empty()) {
+    r.fail("select_mode", "'" + select_mode + "' is neither synchronized nor instructed");
   }
   if (!r.error().empty()) {
     error = r.error();
@@ -191,6 +273,23 @@ DecodedControl decode_control(crypto::Bytes bytes) {
     m.protocol = static_cast<int>(r.integer("protocol", 1, 1000));
     m.agent = r.text("agent", 0, kMaxString);
     m.name = r.text("name", 0, kMaxString);
+    const QCborValue send_back = value.toMap().value(QStringLiteral("send_back"));
+    if (send_back.isBool()) {
+      m.send_back = send_back.toBool();
+    } else if (!send_back.isUndefined()) {
+      r.fail("send_back", "is not a boolean");
+    }
+    m.platform = r.text("platform", 1, kMaxString);
+    m.abi = static_cast<int>(r.integer("abi", 1, 1000));
+    m.media_port = static_cast<std::uint16_t>(r.integer("media_port", 0, 65535));
+    for (const QCborValue& hash : r.array("cached", 0, kMaxCachedAgents)) {
+      const std::string text = hash.toString().toStdString();
+      if (!hash.isString() || !is_content_hash(text)) {
+        r.fail("cached", "holds a value that is not a content hash");
+        break;
+      }
+      m.cached.push_back(text);
+    }
     if (r.error().empty() && m.agent != "full" && m.agent != "receive-only") {
       r.fail("agent", "must be full or receive-only");
     }
@@ -211,6 +310,52 @@ DecodedControl decode_control(crypto::Bytes bytes) {
   } else if (type == "bye") {
     ByeMessage m{r.text("reason", 0, kMaxString)};
     if (r.error().empty()) decoded.message = m;
+  } else if (type == "agent_offer") {
+    AgentOfferMessage m;
+    m.kind = r.text("kind", 0, kMaxString);
+    m.hash = read_hash(r, "hash");
+    m.size = static_cast<std::uint64_t>(r.integer("size", 1, INT64_MAX));
+    if (r.error().empty() && m.kind != "full" && m.kind != "receive-only") {
+      r.fail("kind", "must be full or receive-only");
+    }
+    if (r.error().empty()) decoded.message = m;
+  } else if (type == "agent_chunk") {
+    AgentChunkMessage m;
+    m.offset = static_cast<std::uint64_t>(r.integer("offset", 0, INT64_MAX));
+    const QByteArray data = r.bytes_up_to("data", static_cast<qsizetype>(kAgentChunkSize));
+    if (r.error().empty()) {
+      m.data.assign(data.begin(), data.end());
+      decoded.message = std::move(m);
+    }
+  } else if (type == "use_cached_agent") {
+    UseCachedAgentMessage m{read_hash(r, "hash")};
+    if (r.error().empty()) decoded.message = m;
+  } else if (type == "agent_ready") {
+    AgentReadyMessage m{read_hash(r, "hash")};
+    if (r.error().empty()) decoded.message = m;
+  } else if (type == "instructions") {
+    InstructionsMessage m;
+    m.stream_id = static_cast<std::uint16_t>(r.integer("stream", 0, 65535));
+    m.block = static_cast<std::uint64_t>(r.integer("block", 0, INT64_MAX));
+    const QByteArray runs =
+        r.bytes_up_to("runs", static_cast<qsizetype>(2 * crypto::kScheduleBlockPackets));
+    if (r.error().empty() && (runs.isEmpty() || runs.size() % 2 != 0)) {
+      r.fail("runs", "must hold whole (unit, length) pairs");
+    }
+    if (r.error().empty()) {
+      for (qsizetype i = 0; i < runs.size(); i += 2) {
+        m.runs.push_back(
+            {static_cast<std::uint8_t>(runs[i]), static_cast<std::uint8_t>(runs[i + 1])});
+      }
+      decoded.message = std::move(m);
+    }
+  } else if (type == "feedback") {
+    FeedbackMessage m;
+    const QByteArray data = r.bytes_up_to("data", static_cast<qsizetype>(kMaxFeedbackSize));
+    if (r.error().empty()) {
+      m.data.assign(data.begin(), data.end());
+      decoded.message = std::move(m);
+    }
   } else if (r.error().empty()) {
     r.fail("type", "'" + type + "' is not a known message");
   }

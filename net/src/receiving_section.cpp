@@ -1,6 +1,8 @@
 #include "agentcast/net/receiving_section.h"
 
+#include <algorithm>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 
 namespace agentcast::net {
@@ -33,6 +35,8 @@ std::string_view to_string(OpenStatus status) noexcept {
       return "buffer too small";
     case OpenStatus::kCipherFailure:
       return "cipher failure";
+    case OpenStatus::kNoInstruction:
+      return "no instruction";
   }
   return "unknown";
 }
@@ -40,16 +44,26 @@ std::string_view to_string(OpenStatus status) noexcept {
 ReceivingSection::ReceivingSection(const SectionConfig& config, crypto::Secret initial_seed)
     : config_(config) {
   config_.validate();
-  current_ =
-      crypto::EpochKeys::derive(initial_seed, config_.label, config_.first_epoch, config_.units);
+  current_ = crypto::EpochKeys::derive(initial_seed, config_.label, config_.first_epoch,
+                                       config_.units, epoch_schedule());
   if (!current_) throw std::runtime_error("cannot derive the first epoch's keys (OpenSSL failure)");
   if (config_.seed_mode == SeedMode::kSynchronized) {
     chain_.emplace(std::move(initial_seed), config_.first_epoch);
     if (!chain_->advance()) throw std::runtime_error("cannot derive the next epoch's seed");
-    next_ =
-        crypto::EpochKeys::derive(chain_->seed(), config_.label, chain_->epoch(), config_.units);
+    next_ = crypto::EpochKeys::derive(chain_->seed(), config_.label, chain_->epoch(), config_.units,
+                                      epoch_schedule());
     if (!next_) throw std::runtime_error("cannot derive the next epoch's keys (OpenSSL failure)");
   }
+  if (config_.select_mode == SelectMode::kInstructed) {
+    instructed_ = std::make_unique<InstructedBlocks>();
+  }
+}
+
+// The receiver of instructed selection never computes a schedule: its epoch keys hold
+// the units only.
+crypto::EpochKeys::Schedule ReceivingSection::epoch_schedule() const noexcept {
+  return config_.select_mode == SelectMode::kSynchronized ? crypto::EpochKeys::Schedule::kEpoch
+                                                          : crypto::EpochKeys::Schedule::kNone;
 }
 
 bool ReceivingSection::provide_seed(std::uint32_t epoch, const crypto::Secret& seed) noexcept {
@@ -58,7 +72,8 @@ bool ReceivingSection::provide_seed(std::uint32_t epoch, const crypto::Secret& s
   }
   const std::uint64_t current = current_->epoch();
   if (epoch == current + 1) {
-    auto next = crypto::EpochKeys::derive(seed, config_.label, epoch, config_.units);
+    auto next =
+        crypto::EpochKeys::derive(seed, config_.label, epoch, config_.units, epoch_schedule());
     if (!next) return false;
     next_ = std::move(next);
     return true;
@@ -68,6 +83,74 @@ bool ReceivingSection::provide_seed(std::uint32_t epoch, const crypto::Secret& s
     return true;
   }
   return false;
+}
+
+bool ReceivingSection::provide_instructions(std::uint64_t block,
+                                            std::span<const crypto::UnitRun> runs) noexcept {
+  constexpr std::uint64_t kBlockSize = crypto::kScheduleBlockPackets;
+  if (!instructed_ || runs.empty() || block > crypto::kMaxSequence / kBlockSize) return false;
+  const std::uint32_t unit_count = current_->unit_count();
+  std::uint64_t covered = 0;
+  for (const crypto::UnitRun& run : runs) {
+    if (run.unit_index >= unit_count || run.length < crypto::kMinRunLength ||
+        run.length > crypto::kMaxRunLength) {
+      return false;
+    }
+    covered += run.length;
+    if (covered > kBlockSize) return false;  // also keeps the sum from overflowing
+  }
+  if (covered != kBlockSize) return false;
+  // Every packet of a block wholly behind the window would be refused as too old.
+  const std::uint64_t last = block * kBlockSize + (kBlockSize - 1);
+  if (!window_.empty() && window_.highest() > last &&
+      window_.highest() - last >= ReplayWindow::kSize) {
+    return false;
+  }
+
+  auto unpacked_equal = [&](const InstructedBlock& held) {
+    std::size_t offset = 0;
+    for (const crypto::UnitRun& run : runs) {
+      for (std::uint32_t i = 0; i < run.length; ++i) {
+        if (held.units[offset++] != run.unit_index) return false;
+      }
+    }
+    return true;
+  };
+  InstructedBlock* free_slot = nullptr;
+  InstructedBlock* lowest = nullptr;
+  for (InstructedBlock& slot : *instructed_) {
+    if (!slot.held) {
+      if (free_slot == nullptr) free_slot = &slot;
+    } else if (slot.index == block) {
+      // A second, different set of runs for a block is refused rather than obeyed: the
+      // first may already have opened packets, and either way the ends would disagree.
+      return unpacked_equal(slot);
+    } else if (lowest == nullptr || slot.index < lowest->index) {
+      lowest = &slot;
+    }
+  }
+  InstructedBlock* slot = free_slot;
+  if (slot == nullptr) {
+    if (block < lowest->index) return false;  // it would be the one evicted
+    slot = lowest;
+  }
+  std::size_t offset = 0;
+  for (const crypto::UnitRun& run : runs) {
+    std::fill_n(slot->units.begin() + static_cast<std::ptrdiff_t>(offset), run.length,
+                static_cast<std::uint8_t>(run.unit_index));
+    offset += run.length;
+  }
+  slot->index = block;
+  slot->held = true;
+  return true;
+}
+
+const ReceivingSection::InstructedBlock* ReceivingSection::instructed_block(
+    std::uint64_t block) const noexcept {
+  for (const InstructedBlock& slot : *instructed_) {
+    if (slot.held && slot.index == block) return &slot;
+  }
+  return nullptr;
 }
 
 std::optional<std::uint64_t> ReceivingSection::highest_sequence() const noexcept {
@@ -91,11 +174,11 @@ void ReceivingSection::rotate_to_next() noexcept {
   ++stats_.epochs;
   // A failure below leaves next_ empty; packets of that epoch then count as unknown.
   if (chain_ && chain_->advance()) {
-    next_ =
-        crypto::EpochKeys::derive(chain_->seed(), config_.label, chain_->epoch(), config_.units);
+    next_ = crypto::EpochKeys::derive(chain_->seed(), config_.label, chain_->epoch(), config_.units,
+                                      epoch_schedule());
   } else if (seed_after_next_) {
     next_ = crypto::EpochKeys::derive(*seed_after_next_, config_.label, current_->epoch() + 1,
-                                      config_.units);
+                                      config_.units, epoch_schedule());
     seed_after_next_.reset();
   }
 }
@@ -140,7 +223,15 @@ OpenResult ReceivingSection::open(Bytes packet, MutableBytes out) noexcept {
   crypto::EpochKeys* keys = keys_for(header.epoch, epoch_status);
   if (keys == nullptr) return reject(epoch_status);
 
-  const crypto::EpochKeys::Selection selected = keys->select(header.sequence);
+  crypto::EpochKeys::Selection selected;
+  if (instructed_) {
+    const InstructedBlock* block =
+        instructed_block(header.sequence / crypto::kScheduleBlockPackets);
+    if (block == nullptr) return reject(OpenStatus::kNoInstruction);
+    selected = keys->unit(block->units[header.sequence % crypto::kScheduleBlockPackets]);
+  } else {
+    selected = keys->select(header.sequence);
+  }
   if (selected.unit == nullptr) return reject(OpenStatus::kCipherFailure);
   const crypto::Nonce nonce = crypto::nonce_for_sequence(header.sequence);
   const crypto::UnitStatus opened = selected.unit->open(

@@ -2,9 +2,15 @@
 
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 
 namespace agentcast::net {
+namespace {
+
+constexpr std::size_t kInstructionKeySize = 32;  // a ChaCha20 key (crypto::SelectionDrbg)
+
+}  // namespace
 
 std::string_view to_string(SealStatus status) noexcept {
   switch (status) {
@@ -33,9 +39,27 @@ SendingSection::SendingSection(const SendingConfig& config, crypto::Secret initi
   if (config_.first_sequence > crypto::kMaxSequence) {
     throw std::invalid_argument("first sequence number exceeds 48 bits");
   }
-  keys_ =
-      crypto::EpochKeys::derive(chain_.seed(), config_.label, config_.first_epoch, config_.units);
+  keys_ = crypto::EpochKeys::derive(chain_.seed(), config_.label, config_.first_epoch,
+                                    config_.units, epoch_schedule());
   if (!keys_) throw std::runtime_error("cannot derive the first epoch's keys (OpenSSL failure)");
+  if (config_.select_mode == SelectMode::kInstructed) {
+    instruction_key_ = crypto::Secret::random(kInstructionKeySize);
+    instructed_ =
+        std::make_unique<crypto::SelectionSchedule>(instruction_key_, keys_->unit_count());
+  }
+}
+
+crypto::EpochKeys::Schedule SendingSection::epoch_schedule() const noexcept {
+  return config_.select_mode == SelectMode::kSynchronized ? crypto::EpochKeys::Schedule::kEpoch
+                                                          : crypto::EpochKeys::Schedule::kNone;
+}
+
+std::vector<crypto::UnitRun> SendingSection::instructions(std::uint64_t block) const {
+  if (!instructed_ || block > crypto::kMaxSequence / crypto::kScheduleBlockPackets) return {};
+  // A schedule of its own: instructed_ keeps the cursor and DRBG state of seal(), and a
+  // block computed here is usually far from the one being sealed.
+  crypto::SelectionSchedule schedule(instruction_key_, instructed_->unit_count());
+  return schedule.block_runs(block);
 }
 
 bool SendingSection::set_next_seed(std::uint32_t epoch, const crypto::Secret& seed) noexcept {
@@ -63,8 +87,8 @@ void SendingSection::maybe_change_epoch() noexcept {
     packets_in_epoch_ = 0;
     return;
   }
-  auto next =
-      crypto::EpochKeys::derive(next_chain.seed(), config_.label, next_epoch, config_.units);
+  auto next = crypto::EpochKeys::derive(next_chain.seed(), config_.label, next_epoch, config_.units,
+                                        epoch_schedule());
   if (!next) return;
   chain_ = std::move(next_chain);  // the previous seed is wiped
   next_seed_.reset();
@@ -84,7 +108,15 @@ SealResult SendingSection::seal(Bytes payload, MutableBytes out) noexcept {
   // is never offered again, and the receiver sees an ordinary gap.
   const std::uint64_t sequence = next_sequence_++;
   ++packets_in_epoch_;
-  const crypto::EpochKeys::Selection selected = keys_->select(sequence);
+  crypto::EpochKeys::Selection selected;
+  if (instructed_) {
+    // Units are still keyed per epoch; only the choice among them is the sender's own.
+    if (const std::optional<std::uint32_t> index = instructed_->unit_index(sequence)) {
+      selected = keys_->unit(*index);
+    }
+  } else {
+    selected = keys_->select(sequence);
+  }
   if (selected.unit == nullptr) return {SealStatus::kCipherFailure, 0};
 
   const PacketHeader header{config_.kind, config_.label.stream_id, keys_->epoch(), sequence};

@@ -2,12 +2,13 @@
 // The fixed session of the receiving-section fuzzer and the input format it reads. Shared
 // by receiving_section_fuzzer.cpp and make_corpus.cpp: the corpus generator must derive
 // exactly the keys the fuzzer's sections use, so that the sealed packets it writes open
-// in the fuzzer. Everything here is deterministic so that a crash reproduces; nothing
-// here is secret.
+// in the fuzzer. Everything here is deterministic so that a crash reproduces (except the
+// instruction key of instructed lanes, see lane_config()); nothing here is secret.
 //
-// Input format. Byte 0 holds flags (kFlagReset: rebuild every lane before this input).
-// The rest is a sequence of operations until the input ends; a missing argument byte
-// reads as zero. Each operation starts with one op byte:
+// Input format. Byte 0 holds flags (kFlagReset: rebuild every lane before this input;
+// kFlagInstructed, with kFlagReset: the lanes run instructed selection until the next
+// reset). The rest is a sequence of operations until the input ends; a missing argument
+// byte reads as zero. Each operation starts with one op byte:
 //
 //   bits 0-2  Op (below)
 //   bits 3-4  lane, 0-3 (see lane_config())
@@ -20,7 +21,10 @@
 //   kSeal         u8 payload size, mutation: seal a packet, mutate it, deliver it
 //   kDrop         u8 n: seal drop_count(n) packets and lose them (kept in the history)
 //   kHistory      u8 age, mutation: deliver again the packet sealed `age` seals ago
-//   kSeed         u8 argument: hand epoch seeds to the sender or receiver (distributed)
+//   kSeed         u8 argument: hand epoch seeds to the sender or receiver (distributed);
+//                 with kSeedInstruction set in an instructed lane, an instruction op
+//                 instead (InstructionOp in bits 5-7, a block offset in bits 2-3), and in
+//                 other lanes the seed op plus a check that instructions are refused
 //   kHeader       14 bytes: parse them, and write/parse a header built from them
 //   kSealInPlace  u8 payload size: seal in place and deliver unchanged
 //
@@ -43,6 +47,27 @@
 namespace agentcast::fuzz {
 
 inline constexpr std::uint8_t kFlagReset = 0x01;
+inline constexpr std::uint8_t kFlagInstructed = 0x02;
+
+// Instructed lanes post each block's instructions as the sender starts the block before
+// it (the latest the protocol allows) unless posting is paused. These ops add to that.
+inline constexpr std::uint8_t kSeedInstruction = 0x10;
+enum class InstructionOp : std::uint8_t {
+  kPostAhead = 0,   // the sender's runs of block (sender's block + offset)
+  kPostBehind = 1,  // the sender's runs of block (receiver's highest block - offset)
+  kTogglePause = 2,
+  kEmpty = 3,      // refused: no runs
+  kBadUnit = 4,    // refused: a unit index past the unit list
+  kBadLength = 5,  // refused: a run of 0 (bit 0 clear) or 93 (bit 0 set) packets
+  kBadTotal = 6,   // refused: runs covering 4095 (bit 0 clear) or 4097 (bit 0 set) packets
+  kConflict = 7,   // refused: other runs for a held block (skipped if it is not held)
+};
+
+constexpr std::uint8_t instruction_arg(InstructionOp op, unsigned offset = 0,
+                                       unsigned variant = 0) noexcept {
+  return static_cast<std::uint8_t>(kSeedInstruction | static_cast<unsigned>(op) << 5 |
+                                   (offset % 4) << 2 | (variant % 2));
+}
 
 enum class Op : std::uint8_t {
   kRaw16 = 0,
@@ -132,10 +157,13 @@ inline crypto::SessionId session_id() {
 //         that a loss can jump past the whole replay window within one epoch, and
 //         sequence numbers starting 5000 below 2^48 - 1 so that the sender runs out (and
 //         the lane is rebuilt).
-inline net::SendingConfig lane_config(std::size_t lane) {
+// `instructed`: the same lanes in instructed selection (the sender's instruction key is
+// random, so unlike the rest of the session it differs from run to run).
+inline net::SendingConfig lane_config(std::size_t lane, bool instructed = false) {
   net::SendingConfig config;
   config.label.session = session_id();
   config.packets_per_epoch = kPacketsPerEpoch;
+  if (instructed) config.select_mode = net::SelectMode::kInstructed;
   switch (lane % kLaneCount) {
     case 0:
       config.label.stream_id = 7;

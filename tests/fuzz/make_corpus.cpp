@@ -31,7 +31,7 @@ using Packet = std::vector<std::uint8_t>;
 // An input in the fuzzer's format (fuzz_session.h).
 class Input {
  public:
-  Input() { bytes_.push_back(kFlagReset); }
+  explicit Input(std::uint8_t flags = kFlagReset) { bytes_.push_back(flags); }
 
   Input& raw(std::size_t lane, const Packet& packet, OutMode out = OutMode::kExact) {
     if (packet.size() <= 0xFF) {
@@ -67,6 +67,10 @@ class Input {
   Input& seed(std::size_t lane, std::uint8_t arg) {
     put({op_byte(Op::kSeed, lane), arg});
     return *this;
+  }
+  Input& instruction(std::size_t lane, InstructionOp op, unsigned offset = 0,
+                     unsigned variant = 0) {
+    return seed(lane, instruction_arg(op, offset, variant));
   }
 
   const std::vector<std::uint8_t>& bytes() const { return bytes_; }
@@ -288,6 +292,91 @@ void make(Writer& out) {
     in.raw(0, sixtieth);
     out.write("too_old_lane0", in);
   }
+
+  // Instructed selection. The sender's instruction key is random, so these inputs are
+  // made of operations only, never of captured packets.
+  constexpr std::uint8_t kInstructed = kFlagReset | kFlagInstructed;
+
+  // Every lane: many seals across epoch changes, and the mutations.
+  for (std::size_t lane = 0; lane < kLaneCount; ++lane) {
+    Input in(kInstructed);
+    for (int i = 0; i < 160; ++i) {
+      if (i % 11 == 5) {
+        in.seal(lane, 12, {1 | kMutThenGenuine, 0, static_cast<std::uint8_t>(i % 40), 0x10});
+      } else {
+        in.seal(lane, static_cast<std::uint8_t>(i % 19), {kNoMutation},
+                static_cast<OutMode>(i % 4 == 2 ? 3 : i % 2));
+      }
+    }
+    in.drop(lane, 7);
+    for (std::uint8_t age = 0; age < 8; ++age)
+      in.history(lane, age, {kNoMutation});
+    out.write("instructed_seals_lane" + std::to_string(lane), in);
+  }
+
+  // A packet before its instructions (no instruction, twice), the same packet once they
+  // arrived, then every kind of refused instructions, repeats and blocks far ahead.
+  {
+    Input in(kInstructed);
+    in.instruction(0, InstructionOp::kTogglePause);
+    in.seal(0, 4, {kNoMutation});
+    in.history(0, 0, {kNoMutation});
+    in.instruction(0, InstructionOp::kPostAhead, 0);
+    in.history(0, 0, {kNoMutation});
+    in.instruction(0, InstructionOp::kTogglePause);
+    for (int i = 0; i < 20; ++i)
+      in.seal(0, 4, {kNoMutation});
+    in.instruction(0, InstructionOp::kPostAhead, 0);  // a repeat
+    in.instruction(0, InstructionOp::kPostBehind, 0);
+    in.instruction(0, InstructionOp::kConflict);
+    in.instruction(0, InstructionOp::kEmpty);
+    for (unsigned variant = 0; variant < 2; ++variant) {
+      in.instruction(0, InstructionOp::kBadUnit, 1, variant);
+      in.instruction(0, InstructionOp::kBadLength, 2, variant);
+      in.instruction(0, InstructionOp::kBadTotal, 0, variant);
+    }
+    in.seal(0, 4, {kNoMutation});
+    in.seed(1, kSeedInstruction);  // lane 1 is instructed too: a real instruction op
+    in.seal(1, 4, {kNoMutation});
+    out.write("instructed_ops_lane0", in);
+  }
+
+  // Lane 2 (distributed seeds, none handed out: its packets all stay in epoch 0) walks
+  // through blocks: four held, the lowest evicted, then refused as lower than every one.
+  {
+    constexpr std::size_t kLane = 2;
+    Input in(kInstructed);
+    in.seal(kLane, 4, {kNoMutation});  // blocks 0 and 1 posted
+    in.instruction(kLane, InstructionOp::kPostAhead, 2);
+    in.instruction(kLane, InstructionOp::kPostAhead, 3);
+    for (int i = 0; i < 64; ++i)
+      in.drop(kLane, 63);  // 4096 packets lost: the sender is in block 1
+    in.instruction(kLane, InstructionOp::kPostAhead, 3);   // block 4 evicts block 0
+    in.instruction(kLane, InstructionOp::kPostBehind, 0);  // block 0 again: refused
+    in.seal(kLane, 4, {kNoMutation});
+    out.write("instructed_eviction_lane2", in);
+  }
+
+  // Lane 3 crosses into the last block of the sequence space; the block after it does not
+  // exist, and a block far behind the window is refused.
+  {
+    constexpr std::size_t kLane = 3;
+    Input in(kInstructed);
+    in.seal(kLane, 3, {kNoMutation});
+    for (int i = 0; i < 16; ++i)
+      in.drop(kLane, 63);  // 1024 packets lost: into the last block
+    in.seal(kLane, 3, {kNoMutation});
+    for (int i = 0; i < 40; ++i)
+      in.drop(kLane, 63);  // through the epoch change at 2500
+    in.seal(kLane, 3, {kNoMutation});
+    in.instruction(kLane, InstructionOp::kPostBehind, 1);  // wholly behind the window
+    in.instruction(kLane, InstructionOp::kPostAhead, 1);   // past the sequence space
+    out.write("instructed_last_block_lane3", in);
+  }
+
+  // Synchronized selection refuses instructions (lane 0 built without kFlagInstructed).
+  out.write("synchronized_refuses_instructions",
+            Input().seal(0, 4, {kNoMutation}).seed(0, kSeedInstruction | 3));
 }
 
 }  // namespace

@@ -5,10 +5,11 @@
 // deliver old ones again and hand out epoch seeds.
 //
 // The sections are static and live across inputs, so the fuzzer explores state: the
-// replay window, reordering and epoch rotation (every 50 packets in lanes 0-2). Every
-// open() is checked against a reference model of the receiver's rules (docs/PROTOCOL.md
-// §8): the rejection it must give, or, once the header, window and epoch checks pass, kOk
-// for a genuine packet and kForged for a changed one. Violations abort().
+// replay window, reordering and epoch rotation (every 50 packets in lanes 0-2), and in
+// instructed selection the held blocks of instructions. Every open() is checked against a
+// reference model of the receiver's rules (docs/PROTOCOL.md §8): the rejection it must
+// give, or, once the header, window, epoch and instruction checks pass, kOk for a genuine
+// packet and kForged for a changed one. Violations abort().
 //
 // Reproducing: state carries over between inputs, so a crash may depend on the inputs
 // before it. Inputs that start with kFlagReset are self-contained; the environment
@@ -91,8 +92,8 @@ bool valid_kind(std::uint8_t flags) {
 // which epochs' keys are held.
 class ReceiverModel {
  public:
-  explicit ReceiverModel(bool synchronized)
-      : synchronized_(synchronized), next_held_(synchronized) {}
+  ReceiverModel(bool synchronized, bool instructed)
+      : synchronized_(synchronized), instructed_(instructed), next_held_(synchronized) {}
 
   // The status for a packet whose header, size, stream and buffer passed, or nullopt if
   // the receiver must try to open it.
@@ -102,12 +103,35 @@ class ReceiverModel {
       if (accepted_.count(header.sequence) != 0) return OpenStatus::kReplay;
     }
     const std::uint64_t epoch = header.epoch;
-    if (epoch == current_) return std::nullopt;
-    if (next_held_ && epoch == current_ + 1) return std::nullopt;
-    if (has_previous_ && epoch + 1 == current_) return std::nullopt;
-    const std::uint64_t oldest = has_previous_ ? current_ - 1 : current_;
-    return epoch < oldest ? OpenStatus::kStaleEpoch : OpenStatus::kUnknownEpoch;
+    const bool held = epoch == current_ || (next_held_ && epoch == current_ + 1) ||
+                      (has_previous_ && epoch + 1 == current_);
+    if (!held) {
+      const std::uint64_t oldest = has_previous_ ? current_ - 1 : current_;
+      return epoch < oldest ? OpenStatus::kStaleEpoch : OpenStatus::kUnknownEpoch;
+    }
+    if (instructed_ && blocks_.count(header.sequence / kBlockPackets) == 0) {
+      return OpenStatus::kNoInstruction;
+    }
+    return std::nullopt;
   }
+
+  // ReceivingSection::provide_instructions with well-formed runs, the same as any held
+  // for the block.
+  bool provide_instructions(std::uint64_t block) {
+    if (!instructed_ || block > crypto::kMaxSequence / kBlockPackets) return false;
+    const std::uint64_t last = block * kBlockPackets + kBlockPackets - 1;
+    if (highest_ && *highest_ > last && *highest_ - last >= net::ReplayWindow::kSize) {
+      return false;
+    }
+    if (blocks_.count(block) != 0) return true;
+    if (blocks_.size() == net::ReceivingSection::kInstructedBlocks) {
+      if (block < *blocks_.begin()) return false;
+      blocks_.erase(blocks_.begin());
+    }
+    blocks_.insert(block);
+    return true;
+  }
+  bool holds_instructions(std::uint64_t block) const { return blocks_.count(block) != 0; }
 
   void accept(const PacketHeader& header) {
     if (!highest_ || header.sequence > *highest_) highest_ = header.sequence;
@@ -140,7 +164,11 @@ class ReceiverModel {
   std::optional<std::uint64_t> highest() const { return highest_; }
 
  private:
+  static constexpr std::uint64_t kBlockPackets = crypto::kScheduleBlockPackets;
+
   bool synchronized_;
+  bool instructed_;
+  std::set<std::uint64_t> blocks_;  // instructed selection: the blocks held
   std::uint64_t current_ = 0;
   bool has_previous_ = false;
   bool next_held_;
@@ -155,12 +183,13 @@ struct Sent {
 };
 
 struct Lane {
-  explicit Lane(std::size_t lane_index)
+  Lane(std::size_t lane_index, bool instructed_selection)
       : index(lane_index),
-        config(lane_config(lane_index)),
+        config(lane_config(lane_index, instructed_selection)),
         sender(config, initial_seed()),
         receiver(config, initial_seed()),
-        model(config.seed_mode == net::SeedMode::kSynchronized) {
+        model(config.seed_mode == net::SeedMode::kSynchronized, instructed_selection),
+        instructed(instructed_selection) {
     history.resize(kHistorySize);
   }
 
@@ -172,6 +201,9 @@ struct Lane {
   std::vector<Sent> history;  // a ring of the last kHistorySize sealed packets
   std::size_t sealed = 0;
   bool exhausted = false;  // the sender refused with kSequenceExhausted
+  bool instructed;
+  std::optional<std::uint64_t> posted;  // the highest block the control channel posted
+  bool posting_paused = false;
 };
 
 // What the inputs so far reached, for AgentcastFuzzReplayReport().
@@ -182,8 +214,14 @@ struct Outcomes {
   std::uint64_t sequence_exhausted = 0;
   std::uint64_t epoch_changes = 0;
   std::uint64_t reordered = 0;
+  std::uint64_t instructions_accepted = 0;
+  std::uint64_t instructions_refused = 0;
 };
 Outcomes outcomes;
+
+// Whether lanes built from now on run instructed selection (kFlagInstructed at the last
+// reset).
+bool instructed_lanes = false;
 
 std::array<std::unique_ptr<Lane>, kLaneCount>& lanes() {
   static std::array<std::unique_ptr<Lane>, kLaneCount> all;
@@ -192,7 +230,7 @@ std::array<std::unique_ptr<Lane>, kLaneCount>& lanes() {
 
 Lane& lane(std::size_t index) {
   std::unique_ptr<Lane>& slot = lanes()[index];
-  if (!slot) slot = std::make_unique<Lane>(index);
+  if (!slot) slot = std::make_unique<Lane>(index, instructed_lanes);
   return *slot;
 }
 
@@ -435,9 +473,108 @@ void remember(Lane& lane, const std::vector<std::uint8_t>& packet) {
   ++lane.sealed;
 }
 
+// Hands the receiver the sender's runs of `block` and checks the verdict against the model.
+void post_instructions(Lane& lane, std::uint64_t block) {
+  const std::vector<crypto::UnitRun> runs = lane.sender.instructions(block);
+  FUZZ_CHECK(lane.instructed == !runs.empty() ||
+             block > crypto::kMaxSequence / crypto::kScheduleBlockPackets);
+  const bool ok = lane.receiver.provide_instructions(block, runs);
+  FUZZ_CHECK(ok == lane.model.provide_instructions(block));
+  ++(ok ? outcomes.instructions_accepted : outcomes.instructions_refused);
+}
+
+// The control channel of an instructed lane: blocks up to the one after the sender's
+// current block are posted before the sender seals into it.
+void post_ahead(Lane& lane) {
+  if (!lane.instructed || lane.posting_paused) return;
+  const std::uint64_t block = lane.sender.next_sequence() / crypto::kScheduleBlockPackets;
+  std::uint64_t b = block;
+  if (lane.posted && *lane.posted + 1 > b) b = *lane.posted + 1;
+  for (; b <= block + 1; ++b) {
+    post_instructions(lane, b);
+    lane.posted = b;
+  }
+}
+
+// Malformed or conflicting runs: always refused, and nothing in the model changes.
+void refuse_instructions(Lane& lane, std::uint64_t block, std::vector<crypto::UnitRun> runs) {
+  FUZZ_CHECK(!lane.receiver.provide_instructions(block, runs));
+  ++outcomes.instructions_refused;
+}
+
+void instruction_op(Lane& lane, std::uint8_t arg) {
+  constexpr std::uint64_t kBlockPackets = crypto::kScheduleBlockPackets;
+  const auto op = static_cast<InstructionOp>(arg >> 5);
+  const std::uint64_t offset = (arg >> 2) % 4U;
+  const bool variant = (arg & 1U) != 0;
+  const std::uint64_t ahead = lane.sender.next_sequence() / kBlockPackets + offset;
+  // Malformed runs start from real ones, so that only the defect makes them wrong.
+  std::vector<crypto::UnitRun> runs =
+      lane.sender.instructions(std::min(ahead, crypto::kMaxSequence / kBlockPackets));
+  FUZZ_CHECK(!runs.empty());
+  const auto unit_count = static_cast<std::uint32_t>(lane.config.units.units.size());
+  switch (op) {
+    case InstructionOp::kPostAhead:
+      post_instructions(lane, ahead);
+      break;
+    case InstructionOp::kPostBehind: {
+      const std::uint64_t base =
+          lane.model.highest() ? *lane.model.highest() / kBlockPackets : ahead - offset;
+      post_instructions(lane, base - std::min(base, offset));
+      break;
+    }
+    case InstructionOp::kTogglePause:
+      lane.posting_paused = !lane.posting_paused;
+      break;
+    case InstructionOp::kEmpty:
+      refuse_instructions(lane, ahead, {});
+      break;
+    case InstructionOp::kBadUnit:
+      runs[offset % runs.size()].unit_index = unit_count + (variant ? 200U : 0U);
+      refuse_instructions(lane, ahead, std::move(runs));
+      break;
+    case InstructionOp::kBadLength:
+      // A zero-length run added changes no total; a 93-packet run replaces enough runs.
+      if (variant) {
+        runs.push_back({0, crypto::kMaxRunLength + 1});
+        std::uint64_t excess = crypto::kMaxRunLength + 1;
+        while (excess > 0) {
+          crypto::UnitRun& first = runs.front();
+          const std::uint32_t cut =
+              static_cast<std::uint32_t>(std::min<std::uint64_t>(excess, first.length));
+          first.length -= cut;
+          excess -= cut;
+          if (first.length == 0) runs.erase(runs.begin());
+        }
+      } else {
+        runs.insert(runs.begin() + static_cast<std::ptrdiff_t>(offset % runs.size()), {0, 0});
+      }
+      refuse_instructions(lane, ahead, std::move(runs));
+      break;
+    case InstructionOp::kBadTotal:
+      if (variant) {
+        runs.push_back({0, 1});
+      } else if (--runs.back().length == 0) {
+        runs.pop_back();
+      }
+      refuse_instructions(lane, ahead, std::move(runs));
+      break;
+    case InstructionOp::kConflict: {
+      const std::uint64_t block =
+          lane.model.highest() ? *lane.model.highest() / kBlockPackets : ahead;
+      if (!lane.model.holds_instructions(block)) break;
+      runs = lane.sender.instructions(block);
+      runs.front().unit_index = (runs.front().unit_index + 1) % unit_count;
+      refuse_instructions(lane, block, std::move(runs));
+      break;
+    }
+  }
+}
+
 // Seals the pattern payload of `size` bytes, or returns nullopt after checking why the
 // sender refused.
 std::optional<std::vector<std::uint8_t>> seal(Lane& lane, std::size_t size, bool in_place) {
+  post_ahead(lane);
   net::SendingSection& tx = lane.sender;
   const std::uint64_t sequence = tx.next_sequence();
   const std::uint64_t sealed_before = tx.stats().packets_sealed;
@@ -575,9 +712,20 @@ void step(Reader& in) {
       deliver_sealed(l, mutation, entry.packet, mode, &entry);
       break;
     }
-    case Op::kSeed:
-      seed_op(l, in.u8());
+    case Op::kSeed: {
+      const std::uint8_t arg = in.u8();
+      if ((arg & kSeedInstruction) != 0 && l.instructed) {
+        instruction_op(l, arg);
+        break;
+      }
+      seed_op(l, arg);
+      if ((arg & kSeedInstruction) != 0) {  // synchronized selection takes no instructions
+        FUZZ_CHECK(l.sender.instructions(0).empty());
+        std::vector<crypto::UnitRun> runs(crypto::kScheduleBlockPackets, {0, 1});
+        FUZZ_CHECK(!l.receiver.provide_instructions(0, runs));
+      }
       break;
+    }
     case Op::kHeader: {
       std::array<std::uint8_t, net::kHeaderSize> bytes{};
       const crypto::Bytes taken = in.take(bytes.size());
@@ -603,7 +751,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace agentcast::fuzz;
   Reader in(data, size);
   const std::uint8_t flags = in.u8();
-  if ((flags & kFlagReset) != 0 || reset_each_input()) reset_all();
+  if ((flags & kFlagReset) != 0 || reset_each_input()) {
+    reset_all();
+    instructed_lanes = (flags & kFlagInstructed) != 0;
+  }
   while (!in.empty())
     step(in);
   return 0;
@@ -612,7 +763,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 // Called by replay_main.cpp after the last input: prints what the inputs reached and,
 // when `strict`, fails (returns non-zero) unless the corpus reached every outcome of
 // open() but kCipherFailure, an accepted packet in every lane, an epoch change, a
-// reordered packet, and both of the sender's refusals.
+// reordered packet, both of the sender's refusals, and instructions both accepted and
+// refused.
 extern "C" int AgentcastFuzzReplayReport(int strict) {
   using namespace agentcast;
   const fuzz::Outcomes& o = fuzz::outcomes;
@@ -635,8 +787,11 @@ extern "C" int AgentcastFuzzReplayReport(int strict) {
       static_cast<unsigned long long>(o.reordered),
       static_cast<unsigned long long>(o.payload_too_large),
       static_cast<unsigned long long>(o.sequence_exhausted));
+  std::printf("instructions accepted=%llu refused=%llu\n",
+              static_cast<unsigned long long>(o.instructions_accepted),
+              static_cast<unsigned long long>(o.instructions_refused));
   if (o.epoch_changes == 0 || o.reordered == 0 || o.payload_too_large == 0 ||
-      o.sequence_exhausted == 0) {
+      o.sequence_exhausted == 0 || o.instructions_accepted == 0 || o.instructions_refused == 0) {
     complete = false;
   }
   if (strict && !complete) {

@@ -33,12 +33,22 @@ TEST(CallCode, RefusesMalformedCodesWithAReason) {
   }
 }
 
+HelloMessage hello_of(const std::string& agent, const std::string& name) {
+  HelloMessage m;
+  m.agent = agent;
+  m.name = name;
+  m.platform = "x86_64-linux-gnu";
+  m.abi = 1;
+  return m;
+}
+
 SessionMessage sample_session() {
   SessionMessage m;
   m.session_id = crypto::random_session_id();
   m.initial_seed = crypto::Secret::random(crypto::kSeedSize);
   m.units = crypto::UnitSet::standard();
   m.seed_mode = SeedMode::kDistributed;
+  m.select_mode = SelectMode::kInstructed;
   m.packets_per_epoch = 5000;
   m.mtu = 1200;
   m.viewer_slot = 4;
@@ -62,6 +72,7 @@ TEST(ControlMessages, SessionRoundTrips) {
   EXPECT_EQ(got.units.units, sent.units.units);
   EXPECT_EQ(got.units.reference_policy, crypto::ReferenceUnits::kRefuse);
   EXPECT_EQ(got.seed_mode, SeedMode::kDistributed);
+  EXPECT_EQ(got.select_mode, SelectMode::kInstructed);
   EXPECT_EQ(got.packets_per_epoch, 5000U);
   EXPECT_EQ(got.viewer_slot, 4);
   ASSERT_EQ(got.streams.size(), 2U);
@@ -70,7 +81,7 @@ TEST(ControlMessages, SessionRoundTrips) {
 }
 
 TEST(ControlMessages, OtherMessagesRoundTrip) {
-  auto hello = decode_control(encode_control(HelloMessage{1, "receive-only", "living room"}));
+  auto hello = decode_control(encode_control(hello_of("receive-only", "living room")));
   ASSERT_TRUE(hello.message) << hello.error;
   EXPECT_EQ(std::get<HelloMessage>(*hello.message).agent, "receive-only");
   EXPECT_EQ(std::get<HelloMessage>(*hello.message).name, "living room");
@@ -85,10 +96,105 @@ TEST(ControlMessages, OtherMessagesRoundTrip) {
   EXPECT_EQ(std::get<ByeMessage>(*bye.message).reason, "sender stopped");
 }
 
+// send_back is optional on the wire: a one-way viewer's hello does not carry it, and a
+// hello without it (an older viewer) reads as one-way.
+TEST(ControlMessages, HelloSendBackIsOptional) {
+  HelloMessage two_way = hello_of("full", "kitchen");
+  two_way.send_back = true;
+  auto decoded = decode_control(encode_control(two_way));
+  ASSERT_TRUE(decoded.message) << decoded.error;
+  EXPECT_TRUE(std::get<HelloMessage>(*decoded.message).send_back);
+
+  const std::vector<std::uint8_t> one_way = encode_control(hello_of("full", "kitchen"));
+  const std::string key = "send_back";
+  EXPECT_EQ(std::search(one_way.begin(), one_way.end(), key.begin(), key.end()), one_way.end())
+      << "a one-way hello is unchanged on the wire";
+  decoded = decode_control(one_way);
+  ASSERT_TRUE(decoded.message) << decoded.error;
+  EXPECT_FALSE(std::get<HelloMessage>(*decoded.message).send_back);
+
+  // The CBOR `true` (0xf5) after the key replaced by the integer 1 (0x01): same length,
+  // still a valid map, but not a boolean.
+  std::vector<std::uint8_t> wrong_type = encode_control(two_way);
+  auto at = std::search(wrong_type.begin(), wrong_type.end(), key.begin(), key.end());
+  ASSERT_NE(at, wrong_type.end());
+  at += static_cast<long>(key.size());
+  ASSERT_EQ(*at, 0xf5);
+  *at = 0x01;
+  decoded = decode_control(wrong_type);
+  EXPECT_FALSE(decoded.message);
+  EXPECT_NE(decoded.error.find("send_back"), std::string::npos) << decoded.error;
+}
+
+TEST(ControlMessages, AgentShippingMessagesRoundTrip) {
+  HelloMessage hello = hello_of("full", "den");
+  hello.cached = {std::string(64, 'a'), std::string(64, '0')};
+  hello.media_port = 40001;
+  auto decoded = decode_control(encode_control(hello));
+  ASSERT_TRUE(decoded.message) << decoded.error;
+  const auto& got_hello = std::get<HelloMessage>(*decoded.message);
+  EXPECT_EQ(got_hello.platform, "x86_64-linux-gnu");
+  EXPECT_EQ(got_hello.abi, 1);
+  EXPECT_EQ(got_hello.cached, hello.cached);
+  EXPECT_EQ(got_hello.media_port, 40001);
+
+  const std::string hash(64, 'c');
+  decoded = decode_control(encode_control(AgentOfferMessage{"receive-only", hash, 123456}));
+  ASSERT_TRUE(decoded.message) << decoded.error;
+  EXPECT_EQ(std::get<AgentOfferMessage>(*decoded.message).size, 123456u);
+  EXPECT_EQ(std::get<AgentOfferMessage>(*decoded.message).kind, "receive-only");
+
+  AgentChunkMessage chunk{kAgentChunkSize, std::vector<std::uint8_t>(kAgentChunkSize, 7)};
+  decoded = decode_control(encode_control(chunk));
+  ASSERT_TRUE(decoded.message) << decoded.error;
+  EXPECT_EQ(std::get<AgentChunkMessage>(*decoded.message).data, chunk.data);
+  chunk.data.push_back(1);
+  decoded = decode_control(encode_control(chunk));
+  EXPECT_FALSE(decoded.message) << "a chunk over the limit";
+  EXPECT_NE(decoded.error.find("data"), std::string::npos) << decoded.error;
+
+  decoded = decode_control(encode_control(UseCachedAgentMessage{hash}));
+  ASSERT_TRUE(decoded.message) << decoded.error;
+  EXPECT_EQ(std::get<UseCachedAgentMessage>(*decoded.message).hash, hash);
+  decoded = decode_control(encode_control(AgentReadyMessage{hash}));
+  ASSERT_TRUE(decoded.message) << decoded.error;
+  EXPECT_EQ(std::get<AgentReadyMessage>(*decoded.message).hash, hash);
+  for (const std::string& bad :
+       {std::string(63, 'a'), std::string(64, 'A'), std::string(64, 'g')}) {
+    EXPECT_FALSE(decode_control(encode_control(AgentReadyMessage{bad})).message) << bad;
+    EXPECT_FALSE(decode_control(encode_control(UseCachedAgentMessage{bad})).message) << bad;
+  }
+  hello.cached = {"not a hash"};
+  EXPECT_FALSE(decode_control(encode_control(hello)).message);
+  hello.cached.assign(kMaxCachedAgents + 1, hash);
+  EXPECT_FALSE(decode_control(encode_control(hello)).message);
+}
+
+TEST(ControlMessages, InstructionsAndFeedbackRoundTrip) {
+  InstructionsMessage m{kVideoStreamId, 77, {{0, 92}, {3, 1}, {1, 40}}};
+  auto decoded = decode_control(encode_control(m));
+  ASSERT_TRUE(decoded.message) << decoded.error;
+  const auto& got = std::get<InstructionsMessage>(*decoded.message);
+  EXPECT_EQ(got.stream_id, kVideoStreamId);
+  EXPECT_EQ(got.block, 77u);
+  ASSERT_EQ(got.runs.size(), 3u);
+  EXPECT_EQ(got.runs[1].unit_index, 3u);
+  EXPECT_EQ(got.runs[0].length, 92u);
+  m.runs.clear();
+  EXPECT_FALSE(decode_control(encode_control(m)).message) << "no runs";
+
+  decoded = decode_control(encode_control(FeedbackMessage{{1, 2, 3}}));
+  ASSERT_TRUE(decoded.message) << decoded.error;
+  EXPECT_EQ(std::get<FeedbackMessage>(*decoded.message).data, (std::vector<std::uint8_t>{1, 2, 3}));
+  EXPECT_FALSE(decode_control(
+                   encode_control(FeedbackMessage{std::vector<std::uint8_t>(kMaxFeedbackSize + 1)}))
+                   .message);
+}
+
 TEST(ControlMessages, RefusesWhatDoesNotParseAndSaysWhy) {
   EXPECT_NE(decode_control(std::vector<std::uint8_t>{0xff, 0x00}).error, "");
   EXPECT_NE(decode_control(std::vector<std::uint8_t>{}).error, "");
-  auto bad_agent = decode_control(encode_control(HelloMessage{1, "root", ""}));
+  auto bad_agent = decode_control(encode_control(hello_of("root", "")));
   EXPECT_FALSE(bad_agent.message);
   EXPECT_NE(bad_agent.error.find("agent"), std::string::npos) << bad_agent.error;
 

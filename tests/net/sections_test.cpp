@@ -122,6 +122,15 @@ TEST(Sections, EachRejectionHasItsOwnStatusAndCounter) {
   EXPECT_EQ(stats.accepted(), 1U);
 }
 
+TEST(Sections, EveryOpenStatusHasANameAndKeepsItsNumber) {
+  for (std::size_t s = 0; s < kOpenStatusCount; ++s)
+    EXPECT_NE(to_string(static_cast<OpenStatus>(s)), "unknown") << s;
+  // Stats are indexed by these values and exported by index: new ones go at the end.
+  EXPECT_EQ(static_cast<std::size_t>(OpenStatus::kCipherFailure), 12U);
+  EXPECT_EQ(static_cast<std::size_t>(OpenStatus::kNoInstruction), 13U);
+  EXPECT_EQ(kOpenStatusCount, 14U);
+}
+
 TEST(Sections, AForgedPacketDoesNotMoveTheReplayWindow) {
   Pair pair(basic_config());
   auto p0 = seal(pair.sender, test::bytes_of("zero"));

@@ -1,9 +1,11 @@
 // Two endpoints in lock-step through a hostile channel (Fig. 14): loss, deep reordering,
-// duplication and bit flips, across many unit switches and epoch changes.
+// duplication and bit flips, across many unit switches and epoch changes, with the
+// selection computed on both ends (Fig. 6) or posted by the sender (Fig. 5).
 
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 #include <queue>
 #include <random>
 #include <vector>
@@ -70,20 +72,35 @@ struct SeedGenerator {
   }
 };
 
-class LockStep : public ::testing::TestWithParam<std::tuple<bool, SeedMode>> {};
+// Instructed selection's control channel (Fig. 5): block b + 1 reaches the receiver as
+// the sender starts block b, the latest the sender may post it.
+struct InstructionPoster {
+  std::optional<std::uint64_t> posted;
+  void tick(SendingSection& sender, ReceivingSection& receiver) {
+    const std::uint64_t block = sender.next_sequence() / crypto::kScheduleBlockPackets;
+    for (std::uint64_t b = posted ? *posted + 1 : block; b <= block + 1; ++b) {
+      ASSERT_TRUE(receiver.provide_instructions(b, sender.instructions(b))) << "block " << b;
+      posted = b;
+    }
+  }
+};
+
+class LockStep : public ::testing::TestWithParam<std::tuple<bool, SeedMode, SelectMode>> {};
 
 TEST_P(LockStep, SurvivesLossReorderingDuplicationAndForgery) {
-  const auto [reference_units, seed_mode] = GetParam();
+  const auto [reference_units, seed_mode, select_mode] = GetParam();
   SendingConfig config;
   config.label = {crypto::random_session_id(), crypto::Direction::kSenderToViewer, 1};
   config.kind = MediaKind::kVideo;
   config.units = crypto::UnitSet::standard(reference_units);
   config.seed_mode = seed_mode;
+  config.select_mode = select_mode;
   config.packets_per_epoch = kPacketsPerEpoch;
   const Secret seed = Secret::random(crypto::kSeedSize);
   SendingSection sender(config, seed);
   ReceivingSection receiver(config, seed);
   SeedGenerator seeds;
+  InstructionPoster instructions;
 
   std::mt19937_64 rng(20261124);
   std::uniform_real_distribution<double> chance(0.0, 1.0);
@@ -134,6 +151,10 @@ TEST_P(LockStep, SurvivesLossReorderingDuplicationAndForgery) {
   for (std::uint64_t i = 0; i < kPackets; ++i) {
     if (seed_mode == SeedMode::kDistributed) {
       seeds.tick(sender, receiver);
+      if (HasFatalFailure()) return;
+    }
+    if (select_mode == SelectMode::kInstructed) {
+      instructions.tick(sender, receiver);
       if (HasFatalFailure()) return;
     }
     const SealResult sealed = sender.seal(payload_for(i, sender.max_payload()), packet);
@@ -192,14 +213,18 @@ TEST_P(LockStep, SurvivesLossReorderingDuplicationAndForgery) {
   EXPECT_GT(received.packets_reordered, kPackets / 10);
 }
 
+// Synchronized selection keeps its original test names.
 INSTANTIATE_TEST_SUITE_P(
     UnitsAndSeedModes, LockStep,
     ::testing::Combine(::testing::Bool(),
-                       ::testing::Values(SeedMode::kSynchronized, SeedMode::kDistributed)),
+                       ::testing::Values(SeedMode::kSynchronized, SeedMode::kDistributed),
+                       ::testing::Values(SelectMode::kSynchronized, SelectMode::kInstructed)),
     [](const auto& param_info) {
       return std::string(std::get<0>(param_info.param) ? "WithReferenceUnits" : "ModernUnits") +
              (std::get<1>(param_info.param) == SeedMode::kSynchronized ? "SynchronizedSeeds"
-                                                                       : "DistributedSeeds");
+                                                                       : "DistributedSeeds") +
+             (std::get<2>(param_info.param) == SelectMode::kInstructed ? "InstructedSelection"
+                                                                       : "");
     });
 
 }  // namespace

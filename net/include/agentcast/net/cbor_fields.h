@@ -51,6 +51,15 @@ class CborFieldReader {
     }
     return b;
   }
+  QByteArray bytes_up_to(const char* key, qsizetype max_size) {
+    const QCborValue v = map_.value(QLatin1String(key));
+    if (!v.isByteArray()) return fail(key, "is missing or not a byte string"), QByteArray();
+    QByteArray b = v.toByteArray();
+    if (b.size() > max_size) {
+      return fail(key, "must be at most " + std::to_string(max_size) + " bytes"), QByteArray();
+    }
+    return b;
+  }
   QCborArray array(const char* key, qsizetype min_entries, qsizetype max_entries) {
     const QCborValue v = map_.value(QLatin1String(key));
     if (!v.isArray()) return fail(key, "is missing or not an array"), QCborArray();

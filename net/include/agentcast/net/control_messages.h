@@ -11,6 +11,7 @@
 
 #include "agentcast/crypto/epoch_keys.h"
 #include "agentcast/crypto/key_schedule.h"
+#include "agentcast/crypto/selection.h"
 #include "agentcast/net/packet.h"
 #include "agentcast/net/section_config.h"
 
@@ -18,12 +19,22 @@ namespace agentcast::net {
 
 inline constexpr int kControlProtocol = 1;
 inline constexpr std::size_t kMaxStreams = 16;
+inline constexpr std::size_t kMaxCachedAgents = 16;        // hashes a hello may list
+inline constexpr std::size_t kAgentChunkSize = 64 * 1024;  // bytes of bundle per message
+inline constexpr std::size_t kMaxFeedbackSize = 1024;
 
 // Stream ids: the sender's media streams, then each viewer's back channel by its slot.
 inline constexpr std::uint16_t kVideoStreamId = 1;
 inline constexpr std::uint16_t kAudioStreamId = 2;
 inline std::uint16_t feedback_stream_id(std::uint16_t viewer_slot) noexcept {
   return static_cast<std::uint16_t>(0x100 + viewer_slot);
+}
+// A two-way call: the viewer's camera and microphone sent back to the sender.
+inline std::uint16_t back_video_stream_id(std::uint16_t viewer_slot) noexcept {
+  return static_cast<std::uint16_t>(0x200 + viewer_slot);
+}
+inline std::uint16_t back_audio_stream_id(std::uint16_t viewer_slot) noexcept {
+  return static_cast<std::uint16_t>(0x300 + viewer_slot);
 }
 
 struct StreamDescription {
@@ -37,11 +48,19 @@ struct StreamDescription {
   crypto::Secret seed;
 };
 
-// Viewer → sender, first message.
+// Viewer → sender, first message (Fig. 4A): who it is, what agent it needs and can load,
+// and which agents it already holds.
 struct HelloMessage {
   int protocol = kControlProtocol;
-  std::string agent = "full";  // "full" or "receive-only"
-  std::string name;            // shown in the sender's viewer list
+  std::string agent = "full";       // "full" or "receive-only"
+  std::string name;                 // shown in the sender's viewer list
+  std::string platform;             // the platform triple agents must be built for
+  int abi = 0;                      // the agent ABI version it loads
+  std::vector<std::string> cached;  // content hashes (64 hex digits) of cached bundles
+  std::uint16_t media_port = 0;     // its UDP port for media (0: learn it from the probe)
+  // A two-way call: the viewer will send its camera and microphone back (optional on the
+  // wire; absent means false).
+  bool send_back = false;
 };
 
 // Sender → viewer: everything the viewer's agent needs to join the session.
@@ -52,6 +71,7 @@ struct SessionMessage {
   crypto::Secret initial_seed;
   crypto::UnitSet units;
   SeedMode seed_mode = SeedMode::kSynchronized;
+  SelectMode select_mode = SelectMode::kSynchronized;
   std::uint64_t packets_per_epoch = 0;
   std::uint32_t mtu = kDefaultMtu;
   std::uint16_t viewer_slot = 0;
@@ -71,7 +91,42 @@ struct ByeMessage {
   std::string reason;
 };
 
-using ControlMessage = std::variant<HelloMessage, SessionMessage, SeedMessage, ByeMessage>;
+// Sender → viewer: an agent bundle follows in AgentChunk messages, `size` bytes in all.
+struct AgentOfferMessage {
+  std::string kind;  // "full" or "receive-only"
+  std::string hash;  // content hash of the bundle, 64 hex digits
+  std::uint64_t size = 0;
+};
+struct AgentChunkMessage {
+  std::uint64_t offset = 0;
+  std::vector<std::uint8_t> data;  // at most kAgentChunkSize bytes
+};
+// Sender → viewer: the agent the viewer listed as cached is the one to load.
+struct UseCachedAgentMessage {
+  std::string hash;
+};
+// Viewer → sender: the agent verified, loaded and initialised; session parameters may come.
+struct AgentReadyMessage {
+  std::string hash;
+};
+
+// Sender → viewer, instructed selection (Fig. 5): the unit runs of one 4096-packet block
+// of a stream, ahead of use.
+struct InstructionsMessage {
+  std::uint16_t stream_id = 0;
+  std::uint64_t block = 0;
+  std::vector<crypto::UnitRun> runs;
+};
+
+// Viewer → sender: a feedback message (net/feedback.h) from a viewer whose receive-only
+// agent cannot seal its own UDP packets.
+struct FeedbackMessage {
+  std::vector<std::uint8_t> data;
+};
+
+using ControlMessage = std::variant<HelloMessage, SessionMessage, SeedMessage, ByeMessage,
+                                    AgentOfferMessage, AgentChunkMessage, UseCachedAgentMessage,
+                                    AgentReadyMessage, InstructionsMessage, FeedbackMessage>;
 
 std::vector<std::uint8_t> encode_control(const ControlMessage& message);
 

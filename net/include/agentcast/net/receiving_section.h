@@ -3,12 +3,15 @@
 // the unit for the packet's sequence number, opens it, and rejects replays. Because the
 // unit and key are a pure function of (epoch seed, sequence number), a lost packet's
 // keystream is simply never asked for (Fig. 14A) and reordering cannot desynchronise
-// (Fig. 14B). Single-threaded: one instance belongs to the stream's network-receive thread.
+// (Fig. 14B). In instructed selection (Fig. 5) the unit comes from the instructions the
+// sender posted ahead of use instead of from a schedule computed here.
+// Single-threaded: one instance belongs to the stream's network-receive thread.
 
 #include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "agentcast/crypto/epoch_keys.h"
@@ -32,8 +35,9 @@ enum class OpenStatus : std::uint8_t {
   kForged,          // tag did not verify
   kBufferTooSmall,  // caller's output buffer
   kCipherFailure,   // OpenSSL failed
+  kNoInstruction,   // instructed selection: the instructions of the packet's block are not held
 };
-inline constexpr std::size_t kOpenStatusCount = 13;
+inline constexpr std::size_t kOpenStatusCount = 14;
 
 std::string_view to_string(OpenStatus status) noexcept;
 
@@ -72,6 +76,17 @@ class ReceivingSection {
   // False if `epoch` is neither current + 1 nor current + 2.
   bool provide_seed(std::uint32_t epoch, const crypto::Secret& seed) noexcept;
 
+  // Instructed selection: the runs of schedule block `block`, as the sender's
+  // instructions() gave them. At most kInstructedBlocks blocks are held; a new block
+  // evicts the lowest. False, and nothing stored, when this section is not in instructed
+  // selection, when the runs are malformed (empty, a unit index out of the unit list, a
+  // length outside 1-92, lengths not summing to exactly crypto::kScheduleBlockPackets),
+  // for a block past the 48-bit sequence space or wholly behind the replay window, for a
+  // block lower than every held one when all slots are taken, and for runs that differ
+  // from those already held for the block (the same runs again are accepted).
+  bool provide_instructions(std::uint64_t block, std::span<const crypto::UnitRun> runs) noexcept;
+  static constexpr std::size_t kInstructedBlocks = 4;
+
   std::uint32_t current_epoch() const noexcept { return current_->epoch(); }
   std::optional<std::uint64_t> highest_sequence() const noexcept;
   const ReceivingStats& stats() const noexcept { return stats_; }
@@ -80,6 +95,18 @@ class ReceivingSection {
   OpenResult finish(OpenResult result) noexcept;
   crypto::EpochKeys* keys_for(std::uint32_t epoch, OpenStatus& status) noexcept;
   void rotate_to_next() noexcept;
+  crypto::EpochKeys::Schedule epoch_schedule() const noexcept;
+
+  // One block of posted instructions, unpacked to a unit index per packet so that open()
+  // looks a packet's unit up in one step. An index fits a byte: a session has at most 255
+  // units.
+  struct InstructedBlock {
+    std::uint64_t index = 0;
+    bool held = false;
+    std::array<std::uint8_t, crypto::kScheduleBlockPackets> units{};
+  };
+  using InstructedBlocks = std::array<InstructedBlock, kInstructedBlocks>;
+  const InstructedBlock* instructed_block(std::uint64_t block) const noexcept;
 
   SectionConfig config_;
   std::unique_ptr<crypto::EpochKeys> previous_;
@@ -89,6 +116,8 @@ class ReceivingSection {
   std::optional<crypto::Secret> seed_after_next_;  // distributed mode
   ReplayWindow window_;
   std::optional<std::uint32_t> unit_at_highest_;
+  // Instructed selection only (null otherwise): allocated once, at construction.
+  std::unique_ptr<InstructedBlocks> instructed_;
   ReceivingStats stats_;
 };
 

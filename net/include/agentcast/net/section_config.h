@@ -14,11 +14,17 @@ namespace agentcast::net {
 // hands out each next seed ahead of use).
 enum class SeedMode : std::uint8_t { kSynchronized, kDistributed };
 
+// Fig. 6 (both ends run the epoch's selection schedule) or Fig. 5 and claims 3-4 (only
+// the sending section runs selection control; the receiver follows the instructions the
+// sender posts ahead of use, see docs/PROTOCOL.md "Instructed selection").
+enum class SelectMode : std::uint8_t { kSynchronized, kInstructed };
+
 struct SectionConfig {
   crypto::StreamLabel label;
   MediaKind kind = MediaKind::kVideo;
   crypto::UnitSet units = crypto::UnitSet::standard();
   SeedMode seed_mode = SeedMode::kSynchronized;
+  SelectMode select_mode = SelectMode::kSynchronized;
   std::size_t mtu = kDefaultMtu;  // largest packet on the wire, header and tag included
   // The epoch that the seed given to the constructor belongs to: 0 for a new session, the
   // current epoch for a viewer that joins a running one.

@@ -1,12 +1,15 @@
 #pragma once
 // The sending section (patent Fig. 5, 12A): numbers each payload, picks the unit for that
 // number, seals the payload with the header as associated data, and changes epoch keys.
+// In instructed selection it is the only selection control of the stream: it tells the
+// receivers the units through instructions() (Fig. 5, claims 3-4).
 // Single-threaded: one instance belongs to the stream's network-send thread.
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "agentcast/crypto/epoch_keys.h"
 #include "agentcast/crypto/seed_chain.h"
@@ -63,6 +66,17 @@ class SendingSection {
   // owes this stream one before the epoch's quota runs out.
   bool has_next_seed() const noexcept { return next_seed_.has_value(); }
 
+  // Instructed selection: the runs of schedule block `block` (the sequence numbers
+  // block * crypto::kScheduleBlockPackets onwards), which the sender posts to the
+  // receivers over the control channel. The sender must post block b + 1 no later than
+  // when it starts sealing block b (and blocks first and first + 1 before its first
+  // packet): a packet whose block has not arrived is refused as kNoInstruction, and a
+  // whole block ahead covers any control-channel delay shorter than 4096 packets.
+  // Empty in synchronized selection, for a block past the 48-bit sequence space, or if
+  // OpenSSL fails. Touches nothing seal() uses but the immutable key, so it may be called
+  // for any block, in any order, however far ahead.
+  std::vector<crypto::UnitRun> instructions(std::uint64_t block) const;
+
   std::uint32_t epoch() const noexcept { return keys_->epoch(); }
   // The seed of the current epoch: what a viewer joining now needs (with epoch()).
   const crypto::Secret& current_seed() const noexcept { return chain_.seed(); }
@@ -71,6 +85,7 @@ class SendingSection {
 
  private:
   void maybe_change_epoch() noexcept;
+  crypto::EpochKeys::Schedule epoch_schedule() const noexcept;
 
   SendingConfig config_;
   // The current epoch's seed: derived forward (synchronized) or replaced by the delivered
@@ -81,6 +96,12 @@ class SendingSection {
   std::uint64_t next_sequence_;
   std::uint64_t packets_in_epoch_ = 0;
   std::optional<std::uint32_t> last_unit_;
+  // Instructed selection: the sender's own schedule, keyed once per stream with random
+  // bytes rather than from an epoch seed, so that a block can be posted however far
+  // ahead, even before the seed of the epoch it will fall in exists (distributed seeds).
+  // Behind a pointer so that the section stays movable.
+  crypto::Secret instruction_key_;
+  std::unique_ptr<crypto::SelectionSchedule> instructed_;
   SendingStats stats_;
 };
 

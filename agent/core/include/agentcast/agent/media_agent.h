@@ -1,8 +1,11 @@
 #pragma once
 // The application interface section of a trusted agent (patent Fig. 5, 7): media code
 // hands it plaintext payloads and gets wire packets back, and the reverse. Media code
-// never sees a key or a cipher. Today the agent is linked in; when agents ship as signed
-// plugins, this is the interface the loaded plugin provides.
+// never sees a key or a cipher. This class lives only inside the agent plugins (and the
+// tests): apps reach it through the C ABI of plugin_abi.h, wrapped by agent::AgentSession.
+//
+// Built with AGENTCAST_AGENT_RECEIVE_ONLY, no sending section is compiled in: adding an
+// outgoing stream throws std::logic_error and every sending call reports it unsupported.
 //
 // Threads: outgoing streams are added before media flows. seal() may then be called for
 // different streams from different threads, for one stream from one thread at a time;
@@ -18,23 +21,12 @@
 #include <optional>
 #include <shared_mutex>
 
+#include <span>
+#include <vector>
+
 #include "agentcast/agent/crypto_session.h"
 
 namespace agentcast::agent {
-
-enum class Role : std::uint8_t { kSender, kViewer };
-
-// What a viewer joining a running session needs of one outgoing stream.
-struct StreamJoinState {
-  std::uint32_t epoch = 0;
-  crypto::Secret seed;
-};
-
-struct AgentStats {
-  std::map<std::uint16_t, net::SendingStats> sending;      // by stream id
-  std::map<std::uint16_t, net::ReceivingStats> receiving;  // by stream id
-  std::uint64_t packets_for_unknown_streams = 0;
-};
 
 class MediaAgent {
  public:
@@ -76,6 +68,23 @@ class MediaAgent {
   // Distributed seed mode, receiving side: a coming epoch's seed of an incoming stream.
   // False for an unknown stream or an epoch that is neither current + 1 nor current + 2.
   bool provide_seed(std::uint16_t stream_id, std::uint32_t epoch, const crypto::Secret& seed);
+
+  // Instructed selection (Fig. 5), sender side: the runs of one schedule block of an
+  // outgoing stream, to post to the viewers ahead of use (empty for an unknown stream or
+  // in synchronized selection). The stream's next sequence number says which block is due.
+  std::vector<crypto::UnitRun> instructions(std::uint16_t stream_id, std::uint64_t block) const;
+  std::optional<std::uint64_t> next_sequence(std::uint16_t stream_id) const;
+  // Receiving side: a block's runs for an incoming stream. False for an unknown stream or
+  // runs the section refuses.
+  bool provide_instructions(std::uint16_t stream_id, std::uint64_t block,
+                            std::span<const crypto::UnitRun> runs);
+
+  static constexpr bool kCanSend =
+#ifdef AGENTCAST_AGENT_RECEIVE_ONLY
+      false;
+#else
+      true;
+#endif
 
   AgentStats stats() const;
   const SessionParams& params() const noexcept { return params_; }

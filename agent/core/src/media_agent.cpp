@@ -7,10 +7,14 @@ namespace agentcast::agent {
 
 // Each stream's section with the lock that lets another thread read its state. The lock
 // is uncontended on the packet path (one thread per stream); it exists for snapshots.
+#ifndef AGENTCAST_AGENT_RECEIVE_ONLY
 struct MediaAgent::Outgoing {
   mutable std::mutex mutex;
   std::unique_ptr<net::SendingSection> section;
 };
+#else
+struct MediaAgent::Outgoing {};  // never instantiated: there is no sending section
+#endif
 
 struct MediaAgent::Incoming {
   mutable std::mutex mutex;
@@ -22,7 +26,20 @@ MediaAgent::MediaAgent(SessionParams params, Role role)
 
 MediaAgent::~MediaAgent() = default;
 
+#ifdef AGENTCAST_AGENT_RECEIVE_ONLY
+namespace {
+[[noreturn]] void no_sending_section() {
+  throw std::logic_error("this is a receive-only agent: it has no sending section");
+}
+}  // namespace
+#endif
+
 void MediaAgent::add_outgoing(std::uint16_t stream_id, net::MediaKind kind) {
+#ifdef AGENTCAST_AGENT_RECEIVE_ONLY
+  (void)stream_id;
+  (void)kind;
+  no_sending_section();
+#else
   const auto direction = role_ == Role::kSender ? crypto::Direction::kSenderToViewer
                                                 : crypto::Direction::kViewerToSender;
   auto out = std::make_unique<Outgoing>();
@@ -30,6 +47,7 @@ void MediaAgent::add_outgoing(std::uint16_t stream_id, net::MediaKind kind) {
   if (!outgoing_.emplace(stream_id, std::move(out)).second) {
     throw std::invalid_argument("outgoing stream " + std::to_string(stream_id) + " added twice");
   }
+#endif
 }
 
 void MediaAgent::add_incoming(std::uint16_t stream_id, net::MediaKind kind,
@@ -54,10 +72,17 @@ void MediaAgent::remove_incoming(std::uint16_t stream_id) {
 
 net::SealResult MediaAgent::seal(std::uint16_t stream_id, crypto::Bytes payload,
                                  crypto::MutableBytes packet) noexcept {
+#ifdef AGENTCAST_AGENT_RECEIVE_ONLY
+  (void)stream_id;
+  (void)payload;
+  (void)packet;
+  return {net::SealStatus::kUnknownStream, 0};
+#else
   auto it = outgoing_.find(stream_id);
   if (it == outgoing_.end()) return {net::SealStatus::kUnknownStream, 0};
   std::lock_guard lock(it->second->mutex);
   return it->second->section->seal(payload, packet);
+#endif
 }
 
 net::OpenResult MediaAgent::open(crypto::Bytes packet, crypto::MutableBytes payload) noexcept {
@@ -79,6 +104,7 @@ net::OpenResult MediaAgent::open(crypto::Bytes packet, crypto::MutableBytes payl
   return any.section->open(packet, payload);
 }
 
+#ifndef AGENTCAST_AGENT_RECEIVE_ONLY
 StreamJoinState MediaAgent::join_state(std::uint16_t stream_id) const {
   const auto& out = outgoing_.at(stream_id);
   std::lock_guard lock(out->mutex);
@@ -105,6 +131,35 @@ bool MediaAgent::set_next_seed(std::uint16_t stream_id, std::uint32_t epoch,
   return it->second->section->set_next_seed(epoch, seed);
 }
 
+std::vector<crypto::UnitRun> MediaAgent::instructions(std::uint16_t stream_id,
+                                                      std::uint64_t block) const {
+  auto it = outgoing_.find(stream_id);
+  if (it == outgoing_.end()) return {};
+  std::lock_guard lock(it->second->mutex);
+  return it->second->section->instructions(block);
+}
+
+std::optional<std::uint64_t> MediaAgent::next_sequence(std::uint16_t stream_id) const {
+  auto it = outgoing_.find(stream_id);
+  if (it == outgoing_.end()) return std::nullopt;
+  std::lock_guard lock(it->second->mutex);
+  return it->second->section->next_sequence();
+}
+#else
+StreamJoinState MediaAgent::join_state(std::uint16_t) const { no_sending_section(); }
+std::optional<std::uint32_t> MediaAgent::epoch_needing_seed(std::uint16_t) const {
+  return std::nullopt;
+}
+bool MediaAgent::set_next_seed(std::uint16_t, std::uint32_t, const crypto::Secret&) {
+  return false;
+}
+std::vector<crypto::UnitRun> MediaAgent::instructions(std::uint16_t, std::uint64_t) const {
+  return {};
+}
+std::optional<std::uint64_t> MediaAgent::next_sequence(std::uint16_t) const { return std::nullopt; }
+#endif
+
+
 bool MediaAgent::provide_seed(std::uint16_t stream_id, std::uint32_t epoch,
                               const crypto::Secret& seed) {
   std::shared_lock streams(incoming_mutex_);
@@ -114,16 +169,29 @@ bool MediaAgent::provide_seed(std::uint16_t stream_id, std::uint32_t epoch,
   return it->second->section->provide_seed(epoch, seed);
 }
 
+bool MediaAgent::provide_instructions(std::uint16_t stream_id, std::uint64_t block,
+                                      std::span<const crypto::UnitRun> runs) {
+  std::shared_lock streams(incoming_mutex_);
+  auto it = incoming_.find(stream_id);
+  if (it == incoming_.end()) return false;
+  std::lock_guard lock(it->second->mutex);
+  return it->second->section->provide_instructions(block, runs);
+}
+
 AgentStats MediaAgent::stats() const {
   AgentStats stats;
+#ifndef AGENTCAST_AGENT_RECEIVE_ONLY
   for (const auto& [id, out] : outgoing_) {
     std::lock_guard lock(out->mutex);
     stats.sending[id] = out->section->stats();
+    stats.current_epoch[id] = out->section->epoch();
   }
+#endif
   std::shared_lock streams(incoming_mutex_);
   for (const auto& [id, in] : incoming_) {
     std::lock_guard lock(in->mutex);
     stats.receiving[id] = in->section->stats();
+    stats.current_epoch[id] = in->section->current_epoch();
   }
   stats.packets_for_unknown_streams = unknown_stream_packets_.load(std::memory_order_relaxed);
   return stats;

@@ -4,14 +4,6 @@
 
 namespace agentcast::agent {
 
-SessionParams SessionParams::generate(bool insecure_reference_units) {
-  SessionParams params;
-  params.session_id = crypto::random_session_id();
-  params.initial_seed = crypto::Secret::random(crypto::kSeedSize);
-  params.units = crypto::UnitSet::standard(insecure_reference_units);
-  return params;
-}
-
 CryptoSession::CryptoSession(SessionParams params) : params_(std::move(params)) {
   if (params_.initial_seed.size() != crypto::kSeedSize) {
     throw std::invalid_argument("the initial seed must be 32 bytes");
@@ -27,17 +19,20 @@ net::SendingConfig CryptoSession::config_for(crypto::Direction direction, std::u
   config.kind = kind;
   config.units = params_.units;
   config.seed_mode = params_.seed_mode;
+  config.select_mode = params_.select_mode;
   config.mtu = params_.mtu;
   config.packets_per_epoch = params_.packets_per_epoch;
   return config;
 }
 
+#ifndef AGENTCAST_AGENT_RECEIVE_ONLY
 std::unique_ptr<net::SendingSection> CryptoSession::sending_section(crypto::Direction direction,
                                                                     std::uint16_t stream_id,
                                                                     net::MediaKind kind) const {
   return std::make_unique<net::SendingSection>(config_for(direction, stream_id, kind),
                                                params_.initial_seed);
 }
+#endif
 
 std::unique_ptr<net::ReceivingSection> CryptoSession::receiving_section(crypto::Direction direction,
                                                                         std::uint16_t stream_id,

@@ -1,0 +1,44 @@
+#include "agentcast/agent/agent_library.h"
+
+#include <dlfcn.h>
+
+namespace agentcast::agent {
+
+std::variant<std::shared_ptr<const AgentLibrary>, std::string> AgentLibrary::open(
+    const std::string& path) {
+  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* why = ::dlerror();
+    return std::string("the agent binary does not load here: ") + (why != nullptr ? why : "?");
+  }
+  auto refuse = [handle](std::string reason) {
+    ::dlclose(handle);
+    return reason;
+  };
+  auto entry = reinterpret_cast<agentcast_agent_entry_fn>(
+      ::dlsym(handle, AGENTCAST_AGENT_ENTRY_SYMBOL));
+  if (entry == nullptr) {
+    return refuse("the agent binary has no entry point " AGENTCAST_AGENT_ENTRY_SYMBOL);
+  }
+  const agentcast_agent_api* api = entry(AGENTCAST_AGENT_ABI_VERSION);
+  if (api == nullptr) {
+    return refuse("the agent failed to initialise: it refused ABI version " +
+                  std::to_string(AGENTCAST_AGENT_ABI_VERSION));
+  }
+  if (api->abi_version != AGENTCAST_AGENT_ABI_VERSION ||
+      api->struct_size < sizeof(agentcast_agent_api) || api->create == nullptr ||
+      api->stats == nullptr) {
+    return refuse("the agent failed to initialise: its function table is not ABI version " +
+                  std::to_string(AGENTCAST_AGENT_ABI_VERSION));
+  }
+  if ((api->capabilities & AGENTCAST_CAP_RECEIVE) == 0) {
+    return refuse("the agent failed to initialise: it cannot receive");
+  }
+  return std::shared_ptr<const AgentLibrary>(new AgentLibrary(handle, api));
+}
+
+AgentLibrary::~AgentLibrary() {
+  ::dlclose(handle_);
+}
+
+}  // namespace agentcast::agent

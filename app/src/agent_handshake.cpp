@@ -1,0 +1,155 @@
+#include "agent_handshake.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace agentcast::app {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::chrono::milliseconds remaining(Clock::time_point deadline) {
+  return std::max(std::chrono::milliseconds(0),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+}
+
+void send(net::TlsConnection& connection, const net::ControlMessage& message) {
+  connection.send(net::encode_control(message));
+}
+
+// The next control message before `deadline`; a timeout or a message that does not parse
+// is reported in `error` and gives nothing.
+std::optional<net::ControlMessage> next_message(net::TlsConnection& connection,
+                                                Clock::time_point deadline, std::string& error) {
+  const auto bytes = connection.receive(remaining(deadline));
+  if (!bytes) {
+    error = "no answer in time";
+    return std::nullopt;
+  }
+  net::DecodedControl decoded = net::decode_control(*bytes);
+  if (!decoded.message) {
+    error = "a control message did not parse: " + decoded.error;
+    return std::nullopt;
+  }
+  return std::move(decoded.message);
+}
+
+}  // namespace
+
+ServedAgent serve_agent(net::TlsConnection& connection, const net::HelloMessage& hello,
+                        const agent::AgentShelf& shelf, agent::AgentKind kind,
+                        std::chrono::milliseconds timeout) {
+  ServedAgent served;
+  served.kind = kind;
+  auto refuse = [&](std::string reason) {
+    served.reason = std::move(reason);
+    return served;
+  };
+  if (hello.platform != agent::this_platform()) {
+    return refuse("there is no agent for platform " + hello.platform + " (this sender has " +
+                  agent::this_platform() + ")");
+  }
+  if (hello.abi != agent::kAgentAbiVersion) {
+    return refuse("the viewer loads agent ABI " + std::to_string(hello.abi) +
+                  ", this sender ships ABI " + std::to_string(agent::kAgentAbiVersion));
+  }
+  const agent::ShippableAgent& shipped = shelf.get(kind);
+  served.hash = shipped.content_hash;
+  if (std::find(hello.cached.begin(), hello.cached.end(), shipped.content_hash) !=
+      hello.cached.end()) {
+    send(connection, net::UseCachedAgentMessage{shipped.content_hash});
+  } else {
+    served.transferred = true;
+    send(connection, net::AgentOfferMessage{std::string(agent::to_string(kind)),
+                                            shipped.content_hash, shipped.bundle.size()});
+    for (std::size_t offset = 0; offset < shipped.bundle.size(); offset += net::kAgentChunkSize) {
+      const std::size_t n = std::min(net::kAgentChunkSize, shipped.bundle.size() - offset);
+      const auto begin = shipped.bundle.begin() + static_cast<std::ptrdiff_t>(offset);
+      send(connection,
+           net::AgentChunkMessage{
+               offset, std::vector<std::uint8_t>(begin, begin + static_cast<std::ptrdiff_t>(n))});
+    }
+  }
+  std::string error;
+  const auto answer = next_message(connection, Clock::now() + timeout, error);
+  if (!answer) return refuse("the viewer's agent did not get ready: " + error);
+  if (const auto* bye = std::get_if<net::ByeMessage>(&*answer)) {
+    return refuse("the viewer refused the agent: " + bye->reason);
+  }
+  const auto* ready = std::get_if<net::AgentReadyMessage>(&*answer);
+  if (ready == nullptr) return refuse("the viewer answered the agent with another message");
+  if (ready->hash != shipped.content_hash) {
+    return refuse("the viewer loaded agent " + ready->hash.substr(0, 12) + ", not the one sent");
+  }
+  served.ok = true;
+  return served;
+}
+
+FetchedAgent fetch_agent(net::TlsConnection& connection, const agent::LoadPolicy& policy,
+                         const agent::AgentCache& cache, std::chrono::milliseconds timeout,
+                         const AgentProgress& progress) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  auto report = [&](AgentStep step, std::uint64_t done, std::uint64_t total) {
+    if (progress) progress(step, done, total);
+  };
+  // Tells the sender why, then stops: nothing has been loaded.
+  auto refuse = [&](const std::string& reason) -> AgentRefused {
+    try {
+      send(connection, net::ByeMessage{"refused the agent: " + reason});
+    } catch (const net::ControlError&) {
+      // The sender is gone: the user still gets the reason.
+    }
+    return AgentRefused(reason);
+  };
+
+  std::string error;
+  const auto first = next_message(connection, deadline, error);
+  if (!first) throw refuse("while waiting for the agent, " + error);
+  if (const auto* bye = std::get_if<net::ByeMessage>(&*first)) {
+    throw AgentRefused("the sender refused this viewer: " + bye->reason);
+  }
+
+  agent::LoadOutcome outcome;
+  FetchedAgent fetched;
+  if (const auto* cached = std::get_if<net::UseCachedAgentMessage>(&*first)) {
+    fetched.from_cache = true;
+    report(AgentStep::kVerifying, 0, 0);
+    outcome = agent::load_cached_agent(cached->hash, policy, cache);
+  } else if (const auto* offer = std::get_if<net::AgentOfferMessage>(&*first)) {
+    if (offer->size > policy.max_bundle_size) {
+      throw refuse("the agent is " + std::to_string(offer->size) +
+                   " bytes, more than the limit of " + std::to_string(policy.max_bundle_size));
+    }
+    std::vector<std::uint8_t> bundle;
+    bundle.reserve(static_cast<std::size_t>(offer->size));
+    report(AgentStep::kReceiving, 0, offer->size);
+    while (bundle.size() < offer->size) {
+      const auto message = next_message(connection, deadline, error);
+      if (!message) throw refuse("while receiving the agent, " + error);
+      const auto* chunk = std::get_if<net::AgentChunkMessage>(&*message);
+      if (chunk == nullptr) throw refuse("the agent transfer was interrupted by another message");
+      if (chunk->offset != bundle.size() || chunk->data.empty() ||
+          chunk->data.size() > offer->size - bundle.size()) {
+        throw refuse("the agent transfer is out of order or longer than announced");
+      }
+      bundle.insert(bundle.end(), chunk->data.begin(), chunk->data.end());
+      report(AgentStep::kReceiving, bundle.size(), offer->size);
+    }
+    if (agent::content_hash(bundle) != offer->hash) {
+      throw refuse("the agent's bytes do not match the hash the sender announced");
+    }
+    report(AgentStep::kVerifying, bundle.size(), offer->size);
+    outcome = agent::load_agent(bundle, policy, cache);
+  } else {
+    throw refuse("the sender sent something other than an agent");
+  }
+  if (!outcome.agent) throw refuse(outcome.reason);
+  report(AgentStep::kLoading, outcome.agent->bundle_size, outcome.agent->bundle_size);
+  send(connection, net::AgentReadyMessage{outcome.agent->content_hash});
+  report(AgentStep::kReady, outcome.agent->bundle_size, outcome.agent->bundle_size);
+  fetched.agent = std::move(*outcome.agent);
+  return fetched;
+}
+
+}  // namespace agentcast::app

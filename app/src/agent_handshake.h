@@ -1,0 +1,65 @@
+#pragma once
+// Shipping the agent over the control channel (patent Fig. 4A, 20), both ends:
+//   viewer: Hello (platform, ABI, kind wanted, cached hashes)
+//   sender: AgentOffer + AgentChunks (the signed bundle)  or  UseCachedAgent(H)
+//   viewer: verifies, caches, loads, then AgentReady(H)   or  Bye(reason) when it refuses
+// The session parameters follow only after AgentReady. docs/PROTOCOL.md §11.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "agentcast/agent/agent_cache.h"
+#include "agentcast/agent/agent_loader.h"
+#include "agentcast/agent/agent_shelf.h"
+#include "agentcast/net/control_messages.h"
+#include "agentcast/net/tls_channel.h"
+
+namespace agentcast::app {
+
+// ---- sender ----
+
+struct ServedAgent {
+  bool ok = false;
+  agent::AgentKind kind = agent::AgentKind::kFull;
+  std::string hash;
+  bool transferred = false;  // false: the viewer had it cached
+  std::string reason;        // why the viewer is not ready, when !ok
+};
+
+// Sends `kind` (or tells the viewer to use its cached copy) and waits up to `timeout` for
+// AgentReady. Throws net::ControlError when the connection fails.
+ServedAgent serve_agent(net::TlsConnection& connection, const net::HelloMessage& hello,
+                        const agent::AgentShelf& shelf, agent::AgentKind kind,
+                        std::chrono::milliseconds timeout);
+
+// ---- viewer ----
+
+// What a viewer shows while it gets its agent (the viewer app draws a progress bar).
+enum class AgentStep { kReceiving, kVerifying, kLoading, kReady };
+using AgentProgress =
+    std::function<void(AgentStep step, std::uint64_t bytes_done, std::uint64_t bytes_total)>;
+
+struct FetchedAgent {
+  agent::LoadedAgent agent;
+  bool from_cache = false;
+};
+
+// The refusal of an agent, with the loader's reason; the sender has been told (Bye).
+class AgentRefused : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Receives the agent the sender ships (after this viewer's Hello), verifies it against the
+// sender's pinned fingerprint, caches and loads it, and answers AgentReady. Throws
+// AgentRefused (the user's reason) or net::ControlError. Control messages that arrive
+// early (instructions) are not expected before AgentReady and are refused as protocol
+// errors.
+FetchedAgent fetch_agent(net::TlsConnection& connection, const agent::LoadPolicy& policy,
+                         const agent::AgentCache& cache, std::chrono::milliseconds timeout,
+                         const AgentProgress& progress = {});
+
+}  // namespace agentcast::app

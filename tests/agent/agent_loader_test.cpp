@@ -1,0 +1,247 @@
+// The verified loader and the agent plugins behind the C ABI: what a viewer does with a
+// bundle that arrives, and every reason it refuses one, with nothing loaded.
+
+#include "agentcast/agent/agent_loader.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "agentcast/agent/agent_session.h"
+#include "agentcast/agent/agent_shelf.h"
+
+namespace agentcast::agent {
+namespace {
+
+namespace fs = std::filesystem;
+using Buffer = std::vector<std::uint8_t>;
+
+Buffer read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return Buffer((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+bool mapped_into_this_process(const std::string& path_part) {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    if (line.find(path_part) != std::string::npos) return true;
+  }
+  return false;
+}
+
+class AgentLoader : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    cache_dir_ = fs::temp_directory_path() / ("agentcast-cache-" + std::to_string(::getpid()) +
+                                              "-" + info->name());
+    fs::remove_all(cache_dir_);
+    cache_ = std::make_unique<AgentCache>(cache_dir_.string());
+  }
+  void TearDown() override { fs::remove_all(cache_dir_); }
+
+  BundleManifest manifest(AgentKind kind) const {
+    BundleManifest m;
+    m.name = "test-agent";
+    m.version = "1";
+    m.kind = kind;
+    m.capabilities = capabilities_of(kind);
+    m.units = {crypto::UnitId::kAes256Gcm};
+    return m;
+  }
+  Buffer plugin(AgentKind kind) const {
+    return read_file(std::string(AGENTCAST_TEST_AGENT_DIR) + "/" + plugin_file_name(kind));
+  }
+  Buffer broken(const std::string& name) const {
+    return read_file(std::string(AGENTCAST_TEST_BROKEN_AGENT_DIR) + "/broken_agent_" + name +
+                     ".so");
+  }
+  LoadPolicy policy(std::optional<AgentKind> kind = std::nullopt) const {
+    LoadPolicy p;
+    p.trusted_signer = signer_.fingerprint();
+    p.kind = kind;
+    return p;
+  }
+  // The refusal, checked to have left nothing loaded and nothing cached.
+  LoadOutcome refused(const Buffer& bundle, const LoadPolicy& p) const {
+    LoadOutcome outcome = load_agent(bundle, p, *cache_);
+    EXPECT_FALSE(outcome.agent.has_value());
+    EXPECT_FALSE(outcome.reason.empty());
+    EXPECT_TRUE(cache_->hashes().empty()) << "a refused bundle stays out of the cache";
+    EXPECT_FALSE(mapped_into_this_process(cache_dir_.string())) << "a refused agent is unloaded";
+    return outcome;
+  }
+
+  crypto::Identity signer_ = crypto::Identity::generate();
+  fs::path cache_dir_;
+  std::unique_ptr<AgentCache> cache_;
+};
+
+TEST_F(AgentLoader, LoadsTheFullAgentAndEveryByteGoesThroughIt) {
+  const Buffer bundle = pack_bundle(manifest(AgentKind::kFull), plugin(AgentKind::kFull), signer_);
+  const LoadOutcome outcome = load_agent(bundle, policy(AgentKind::kFull), *cache_);
+  ASSERT_TRUE(outcome.agent) << outcome.reason;
+  EXPECT_EQ(outcome.agent->content_hash, content_hash(bundle));
+  EXPECT_EQ(outcome.agent->library->kind(), AgentKind::kFull);
+  EXPECT_EQ(outcome.agent->library->name(), "agentcast-agent-full");
+  EXPECT_TRUE(mapped_into_this_process(cache_dir_.string()));
+
+  const SessionParams params = SessionParams::generate();
+  AgentSession sender(outcome.agent->library, params, Role::kSender);
+  AgentSession viewer(outcome.agent->library, params, Role::kViewer);
+  sender.add_outgoing(1, net::MediaKind::kVideo);
+  viewer.add_incoming(1, net::MediaKind::kVideo);
+  const Buffer payload = {1, 2, 3, 4, 5};
+  Buffer packet(sender.mtu()), opened(sender.mtu());
+  for (int i = 0; i < 200; ++i) {
+    const net::SealResult sealed = sender.seal(1, payload, packet);
+    ASSERT_EQ(sealed.status, net::SealStatus::kOk);
+    EXPECT_EQ(sealed.size, payload.size() + net::kPacketOverhead);
+    const net::OpenResult result =
+        viewer.open(crypto::Bytes(packet.data(), sealed.size), opened);
+    ASSERT_EQ(result.status, net::OpenStatus::kOk);
+    EXPECT_EQ(result.header.sequence, static_cast<std::uint64_t>(i));
+    EXPECT_TRUE(std::equal(payload.begin(), payload.end(), opened.begin()));
+  }
+  const net::SealResult next = sender.seal(1, payload, packet);
+  packet[net::kHeaderSize] ^= 1;  // forged on the way
+  EXPECT_EQ(viewer.open(crypto::Bytes(packet.data(), next.size), opened).status,
+            net::OpenStatus::kForged);
+  const AgentStats sent = sender.stats(), got = viewer.stats();
+  EXPECT_EQ(sent.sending.at(1).packets_sealed, 201u);
+  EXPECT_EQ(got.receiving.at(1).accepted(), 200u);
+  EXPECT_EQ(got.receiving.at(1).count(net::OpenStatus::kForged), 1u);
+  EXPECT_EQ(sent.sending.at(1).unit_switches, got.receiving.at(1).unit_switches);
+}
+
+TEST_F(AgentLoader, TheReceiveOnlyAgentCannotSend) {
+  const Buffer bundle = pack_bundle(manifest(AgentKind::kReceiveOnly),
+                                    plugin(AgentKind::kReceiveOnly), signer_);
+  const LoadOutcome outcome = load_agent(bundle, policy(AgentKind::kReceiveOnly), *cache_);
+  ASSERT_TRUE(outcome.agent) << outcome.reason;
+  EXPECT_FALSE(outcome.agent->library->can_send());
+  AgentSession viewer(outcome.agent->library, SessionParams::generate(), Role::kViewer);
+  try {
+    viewer.add_outgoing(0x100, net::MediaKind::kControl);
+    FAIL() << "a receive-only agent added an outgoing stream";
+  } catch (const AgentError& e) {
+    EXPECT_NE(std::string(e.what()).find("receive-only agent: it has no sending section"),
+              std::string::npos)
+        << e.what();
+  }
+  Buffer packet(1200);
+  EXPECT_EQ(viewer.seal(0x100, Buffer{1}, packet).status, net::SealStatus::kUnknownStream);
+  EXPECT_THROW(viewer.join_state(1), AgentError);
+}
+
+TEST_F(AgentLoader, RefusesABundleFromAnotherSigner) {
+  const crypto::Identity stranger = crypto::Identity::generate();
+  const Buffer bundle = pack_bundle(manifest(AgentKind::kFull), plugin(AgentKind::kFull), stranger);
+  const LoadOutcome outcome = refused(bundle, policy());
+  EXPECT_EQ(outcome.bundle_error, BundleError::kUnknownSigner);
+  EXPECT_NE(outcome.reason.find(crypto::to_hex(signer_.fingerprint())), std::string::npos);
+}
+
+TEST_F(AgentLoader, RefusesABrokenSignature) {
+  Buffer bundle = pack_bundle(manifest(AgentKind::kFull), plugin(AgentKind::kFull), signer_);
+  const auto parsed = std::get<ParsedBundle>(parse_bundle(bundle));
+  const auto at = std::search(bundle.begin(), bundle.end(), parsed.signature.begin(),
+                              parsed.signature.end());
+  ASSERT_NE(at, bundle.end());
+  at[5] ^= 0x01;
+  EXPECT_EQ(refused(bundle, policy()).bundle_error, BundleError::kBadSignature);
+}
+
+TEST_F(AgentLoader, RefusesATamperedBinary) {
+  Buffer bundle = pack_bundle(manifest(AgentKind::kFull), plugin(AgentKind::kFull), signer_);
+  bundle[bundle.size() - 100] ^= 0x01;
+  EXPECT_EQ(refused(bundle, policy()).bundle_error, BundleError::kTamperedBinary);
+}
+
+TEST_F(AgentLoader, RefusesAnotherPlatformOrAbi) {
+  BundleManifest m = manifest(AgentKind::kFull);
+  m.platform = "aarch64-apple-darwin";
+  EXPECT_EQ(refused(pack_bundle(m, plugin(AgentKind::kFull), signer_), policy()).bundle_error,
+            BundleError::kWrongPlatform);
+  m = manifest(AgentKind::kFull);
+  m.abi = kAgentAbiVersion + 1;
+  EXPECT_EQ(refused(pack_bundle(m, plugin(AgentKind::kFull), signer_), policy()).bundle_error,
+            BundleError::kWrongAbi);
+}
+
+TEST_F(AgentLoader, RefusesTruncatedAndOversizedBundles) {
+  const Buffer bundle = pack_bundle(manifest(AgentKind::kFull), plugin(AgentKind::kFull), signer_);
+  for (std::size_t keep : {std::size_t{0}, std::size_t{5}, std::size_t{200}, bundle.size() - 1}) {
+    const Buffer cut(bundle.begin(), bundle.begin() + static_cast<std::ptrdiff_t>(keep));
+    EXPECT_EQ(refused(cut, policy()).bundle_error, BundleError::kTruncated) << keep;
+  }
+  LoadPolicy small = policy();
+  small.max_bundle_size = bundle.size() - 1;
+  EXPECT_EQ(refused(bundle, small).bundle_error, BundleError::kOversized);
+}
+
+TEST_F(AgentLoader, RefusesTheWrongKind) {
+  const Buffer bundle = pack_bundle(manifest(AgentKind::kReceiveOnly),
+                                    plugin(AgentKind::kReceiveOnly), signer_);
+  const LoadOutcome outcome = refused(bundle, policy(AgentKind::kFull));
+  EXPECT_EQ(outcome.error, LoadError::kWrongKind);
+  // A manifest that lies about its binary's kind is caught when the binary says otherwise.
+  const Buffer liar = pack_bundle(manifest(AgentKind::kFull), plugin(AgentKind::kReceiveOnly),
+                                  signer_);
+  EXPECT_EQ(refused(liar, policy()).error, LoadError::kWrongKind);
+}
+
+TEST_F(AgentLoader, RefusesAgentsThatDoNotLoadOrInitialise) {
+  const auto bundle_of = [&](const Buffer& binary) {
+    return pack_bundle(manifest(AgentKind::kFull), binary, signer_);
+  };
+  const LoadOutcome not_elf = refused(bundle_of(Buffer(4096, 0x90)), policy());
+  EXPECT_EQ(not_elf.error, LoadError::kNotLoadable);
+  const LoadOutcome no_entry = refused(bundle_of(broken("no_entry")), policy());
+  EXPECT_EQ(no_entry.error, LoadError::kNotLoadable);
+  EXPECT_NE(no_entry.reason.find("no entry point"), std::string::npos) << no_entry.reason;
+  const LoadOutcome abi = refused(bundle_of(broken("refuses_abi")), policy());
+  EXPECT_NE(abi.reason.find("refused ABI version 1"), std::string::npos) << abi.reason;
+  const LoadOutcome init = refused(bundle_of(broken("fails_init")), policy());
+  EXPECT_EQ(init.error, LoadError::kInitFailed);
+  EXPECT_NE(init.reason.find("no cipher unit could be keyed"), std::string::npos) << init.reason;
+}
+
+TEST_F(AgentLoader, TheCacheIsPrivateAndVerifiedAgainOnEveryLoad) {
+  struct stat info {};
+  ASSERT_EQ(::stat(cache_dir_.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0700u);
+
+  const Buffer bundle = pack_bundle(manifest(AgentKind::kFull), plugin(AgentKind::kFull), signer_);
+  const std::string hash = content_hash(bundle);
+  ASSERT_TRUE(load_agent(bundle, policy(), *cache_).agent);
+  EXPECT_EQ(cache_->hashes(), std::vector<std::string>{hash});
+  const LoadOutcome again = load_cached_agent(hash, policy(), *cache_);
+  ASSERT_TRUE(again.agent) << again.reason;
+  EXPECT_EQ(again.agent->content_hash, hash);
+
+  // Another sender's fingerprint does not accept what this sender signed, cached or not.
+  LoadPolicy other = policy();
+  other.trusted_signer = crypto::Identity::generate().fingerprint();
+  EXPECT_EQ(load_cached_agent(hash, other, *cache_).bundle_error, BundleError::kUnknownSigner);
+
+  // A damaged cache entry is refused, not loaded.
+  {
+    std::fstream file(cache_dir_ / (hash + ".bundle"),
+                      std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(bundle.size() - 10));
+    file.put('\x5a');
+  }
+  const LoadOutcome damaged = load_cached_agent(hash, policy(), *cache_);
+  EXPECT_FALSE(damaged.agent);
+  EXPECT_NE(damaged.reason.find("not in the cache"), std::string::npos) << damaged.reason;
+}
+
+}  // namespace
+}  // namespace agentcast::agent

@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -96,15 +98,44 @@ void parse_size(const std::string& text, int& width, int& height) {
   }
 }
 
+// `--audio-out`: a bare device number is short for device:N.
+std::string audio_out_spec(const std::string& text) {
+  if (!text.empty() &&
+      std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
+    return "device:" + text;
+  }
+  return text;
+}
+
+// What a two-way viewer sends back. The camera and microphone are the defaults: when the
+// user did not name them and they are missing, the test pattern and tone stand in.
+OutgoingMediaOptions send_back_options(const Options& o) {
+  OutgoingMediaOptions back;
+  back.video = o.value("--video").value_or("camera");
+  back.audio = o.value("--audio").value_or("mic");
+  back.video_fallback = !o.value("--video");
+  back.audio_fallback = !o.value("--audio");
+  if (auto size = o.value("--size")) parse_size(*size, back.width, back.height);
+  back.fps = static_cast<int>(o.number("--fps", 30, 1, 120));
+  back.bitrate_kbps = static_cast<int>(o.number("--bitrate", 2000, 50, 100'000));
+  // The sender has no way to ask for a keyframe on this direction: one every second
+  // bounds how long a loss can freeze the picture.
+  back.keyframe_interval = back.fps;
+  return back;
+}
+
 }  // namespace
 
 int run_send(const std::vector<std::string>& args) {
-  const Options o(
-      args,
-      {"--listen", "--video", "--audio", "--size", "--fps", "--bitrate", "--agent", "--max-viewers",
-       "--select", "--seeds", "--identity", "--call-code-file", "--duration", "--stats-json",
-       "--keyframe-interval", "--epoch-packets", "--image-seconds", "--name"},
-      {"--loop", "--insecure-reference-units"});
+  const Options o(args, {"--listen",        "--video",         "--audio",
+                         "--size",          "--fps",           "--bitrate",
+                         "--agent",         "--max-viewers",   "--select",
+                         "--seeds",         "--identity",      "--call-code-file",
+                         "--duration",      "--stats-json",    "--keyframe-interval",
+                         "--epoch-packets", "--image-seconds", "--name",
+                         "--record-back",   "--snapshot-back", "--audio-out",
+                         "--agent-dir",     "--agent-cache"},
+                  {"--loop", "--insecure-reference-units"});
   SenderOptions options;
   options.listen = o.value("--listen").value_or(options.listen);
   options.video = o.value("--video").value_or(options.video);
@@ -115,10 +146,15 @@ int run_send(const std::vector<std::string>& args) {
   options.keyframe_interval = static_cast<int>(o.number("--keyframe-interval", 0, 0, 10'000));
   options.agent = o.value("--agent").value_or("full");
   options.max_viewers = static_cast<int>(o.number("--max-viewers", 1, 1, 255));
-  if (o.value("--select").value_or("synchronized") != "synchronized") {
-    throw std::invalid_argument(
-        "--select instructed arrives with agent shipping; use synchronized");
+  const std::string select = o.value("--select").value_or("synchronized");
+  if (select == "instructed") {
+    options.select = net::SelectMode::kInstructed;
+  } else if (select != "synchronized") {
+    throw std::invalid_argument("--select must be synchronized or instructed, not '" + select +
+                                "'");
   }
+  options.agent_dir = o.value("--agent-dir").value_or("");
+  options.agent_cache = o.value("--agent-cache").value_or("");
   options.seeds = parse_seed_mode(o.value("--seeds").value_or("synchronized"));
   options.packets_per_epoch =
       o.number("--epoch-packets", options.packets_per_epoch, 1, std::uint64_t{1} << 40);
@@ -127,6 +163,10 @@ int run_send(const std::vector<std::string>& args) {
   options.insecure_reference_units = o.flag("--insecure-reference-units");
   options.name = o.value("--name").value_or(options.name);
   if (auto seconds = o.value("--image-seconds")) options.seconds_per_image = std::stod(*seconds);
+  options.record_back_path = o.value("--record-back").value_or("");
+  options.snapshot_back_path = o.value("--snapshot-back").value_or("");
+  // Silent unless asked: a sender is usually not the one listening.
+  options.audio_out_back = audio_out_spec(o.value("--audio-out").value_or("none"));
   const double duration = static_cast<double>(o.number("--duration", 0, 0, 1'000'000));
 
   std::unique_ptr<Sender> sender;
@@ -167,23 +207,52 @@ int run_view(const std::vector<std::string>& args) {
   }
   const Options o(std::vector<std::string>(args.begin() + 1, args.end()),
                   {"--record", "--snapshot", "--audio-out", "--latency", "--duration",
-                   "--stats-json", "--name", "--connect-timeout"},
+                   "--stats-json", "--name", "--connect-timeout", "--video", "--audio", "--size",
+                   "--fps", "--bitrate", "--agent", "--agent-cache", "--max-agent-bytes"},
                   {"--headless", "--send-back", "--insecure-reference-units"});
-  if (o.flag("--send-back")) {
-    throw std::invalid_argument("--send-back arrives with agent shipping (two-way calls)");
-  }
   ViewerOptions options;
+  options.send_back = o.flag("--send-back");
+  if (options.send_back) {
+    options.back = send_back_options(o);
+  } else {
+    for (const char* name : {"--video", "--audio", "--size", "--fps", "--bitrate"}) {
+      if (o.value(name)) {
+        throw std::invalid_argument(std::string(name) +
+                                    " is what --send-back sends: add --send-back");
+      }
+    }
+  }
   options.call_code = args[0];
   options.record_path = o.value("--record").value_or("");
   options.snapshot_path = o.value("--snapshot").value_or("");
-  options.audio_out = o.value("--audio-out").value_or("default");
+  options.audio_out = audio_out_spec(o.value("--audio-out").value_or("default"));
   options.latency_ms = static_cast<int>(o.number("--latency", 50, 0, 10'000));
   options.insecure_reference_units = o.flag("--insecure-reference-units");
   options.name = o.value("--name").value_or(options.name);
   options.connect_timeout_ms = static_cast<int>(o.number("--connect-timeout", 10, 0, 3600) * 1000);
+  options.agent = o.value("--agent").value_or("full");
+  if (options.agent != "full" && options.agent != "receive-only") {
+    throw std::invalid_argument("--agent must be full or receive-only");
+  }
+  if (options.send_back && options.agent != "full") {
+    throw std::invalid_argument("--send-back needs a full agent: a receive-only one cannot send");
+  }
+  options.agent_cache = o.value("--agent-cache").value_or("");
+  options.max_agent_bytes = static_cast<std::size_t>(
+      o.number("--max-agent-bytes", options.max_agent_bytes, 1024, std::uint64_t{1} << 30));
   const double duration = static_cast<double>(o.number("--duration", 0, 0, 1'000'000));
 
-  Viewer viewer(options);
+  std::unique_ptr<Viewer> owned;
+  try {
+    owned = std::make_unique<Viewer>(options);
+  } catch (const media::CameraUnavailableError& e) {
+    std::fprintf(stderr, "agentcast view: %s\n", e.what());
+    return kExitNoCamera;
+  } catch (const media::AudioDeviceError& e) {
+    std::fprintf(stderr, "agentcast view: %s\n", e.what());
+    return kExitNoAudioDevice;
+  }
+  Viewer& viewer = *owned;
   try {
     RunControl control(duration, o.value("--stats-json").value_or(""),
                        [&] { return viewer.stats_json(); });

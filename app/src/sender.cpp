@@ -3,7 +3,10 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -12,20 +15,17 @@
 
 #include <QtCore/QJsonArray>
 
-#include "agentcast/agent/media_agent.h"
+#include "agent_handshake.h"
 #include "agentcast/crypto/identity.h"
-#include "agentcast/media/audio_source.h"
-#include "agentcast/media/file_source.h"
-#include "agentcast/media/frame_buffer.h"
-#include "agentcast/media/h264_codec.h"
-#include "agentcast/media/opus_codec.h"
-#include "agentcast/media/packetizer.h"
-#include "agentcast/media/video_source.h"
 #include "agentcast/net/call_code.h"
 #include "agentcast/net/control_messages.h"
 #include "agentcast/net/feedback.h"
 #include "agentcast/net/tls_channel.h"
 #include "agentcast/net/udp_socket.h"
+#include "media_pipeline_in.h"
+#include "media_pipeline_out.h"
+#include "seed_distribution.h"
+#include "session_agent.h"
 
 namespace agentcast::app {
 namespace {
@@ -33,13 +33,45 @@ namespace {
 using namespace std::chrono_literals;
 using net::MediaKind;
 
-constexpr std::size_t kCaptureQueueFrames = 2;  // capture → encoder: freshness first
-constexpr std::size_t kSendQueueFrames = 64;    // encoders → network send
 constexpr auto kHelloTimeout = 5s;
+constexpr auto kAgentReadyTimeout = 10s;  // a viewer verifies and loads the agent in this time
+constexpr std::int64_t kBackPublishIntervalUs = 1'000'000;
 
 std::string mkdir_private(const std::string& dir) {
   ::mkdir(dir.c_str(), 0700);  // an existing directory is fine
   return dir;
+}
+
+// The back direction's files are opened only when a viewer sends back; a path that cannot
+// be written is reported now, at start-up, instead.
+void check_writable(const std::string& path, const std::string& option) {
+  if (path.empty()) return;
+  const bool existed = std::filesystem::exists(path);
+  std::ofstream probe(path, std::ios::app);
+  if (!probe) throw std::runtime_error(option + " " + path + ": cannot write the file");
+  probe.close();
+  if (!existed) std::filesystem::remove(path);
+}
+
+void check_audio_out(const std::string& spec) {
+  if (spec == "none" || spec == "default" || spec.rfind("device:", 0) == 0) return;
+  if (spec.rfind("wav:", 0) == 0) return check_writable(spec.substr(4), "--audio-out wav:");
+  throw std::invalid_argument(
+      "--audio-out must be default, none, wav:PATH or a device number, not '" + spec + "'");
+}
+
+OutgoingMediaOptions outgoing_options(const SenderOptions& o) {
+  OutgoingMediaOptions out;
+  out.video = o.video;
+  out.audio = o.audio;
+  out.width = o.width;
+  out.height = o.height;
+  out.fps = o.fps;
+  out.bitrate_kbps = o.bitrate_kbps;
+  out.keyframe_interval = o.keyframe_interval;
+  out.loop = o.loop;
+  out.seconds_per_image = o.seconds_per_image;
+  return out;
 }
 
 }  // namespace
@@ -62,146 +94,108 @@ struct Sender::Impl {
     std::string name;
     std::string agent;
     std::string address;
+    bool send_back = false;
+    bool agent_transferred = false;               // false: it had the agent cached
     std::unique_ptr<net::TlsConnection> control;  // used by the control thread only
-    net::Endpoint media;                          // empty until its probe arrives
-    bool video_started = false;                   // video goes out from a keyframe on
+    net::Endpoint media;         // from its hello's media port or its probe; empty until known
+    bool video_started = false;  // video goes out from a keyframe on
     net::ReceiverReport report;
+  };
+
+  // The viewer of a two-way call and what it sends back. One at a time: the back files
+  // (--record-back, ...) are one call's.
+  struct BackCall {
+    BackCall(std::uint16_t viewer_slot, std::string viewer_name, IncomingMediaOptions sinks)
+        : slot(viewer_slot),
+          name(std::move(viewer_name)),
+          media(std::move(sinks), [viewer_slot](const std::string& text) {
+            std::fprintf(stderr, "viewer %u sending back: %s\n", viewer_slot, text.c_str());
+          }) {}
+    const std::uint16_t slot;
+    const std::string name;
+    IncomingMedia media;
+    SeedIntake seeds;
   };
 
   SenderOptions options;
   crypto::Identity identity;
+  agent::AgentShelf shelf;  // the signed bundles it ships
+  agent::AgentCache cache;
+  agent::LoadedAgent resident;  // its own full agent, loaded through the same loader
+  std::map<std::uint16_t, std::uint64_t> instructed_through;  // stream → last block posted
+  std::atomic<std::uint64_t> instruction_blocks_posted{0}, agents_transferred{0},
+      agents_from_cache{0};
   std::unique_ptr<net::TlsServer> control_server;
   std::unique_ptr<net::UdpSocket> udp;
-  std::unique_ptr<agent::MediaAgent> agent;
+  std::unique_ptr<SessionAgent> agent;
+  std::unique_ptr<SeedDistributor> seeds;  // control thread
   std::vector<net::StreamDescription> streams;
-
-  std::unique_ptr<media::VideoSource> video_source;
-  std::unique_ptr<media::FileSource> video_file;
-  std::unique_ptr<media::AudioSource> audio_source;
-  std::unique_ptr<media::FileSource> audio_file;
-  std::unique_ptr<media::H264Encoder> video_encoder;
-  std::unique_ptr<media::OpusAudioEncoder> audio_encoder;
-
-  media::FrameBuffer<media::VideoFrame> capture_queue{kCaptureQueueFrames};
-  media::FrameBuffer<media::EncodedFrame> send_queue{kSendQueueFrames};
-  std::atomic<bool> keyframe_wanted{false};
+  std::unique_ptr<OutgoingMedia> outgoing;
 
   mutable std::mutex viewers_mutex;
   std::map<std::uint16_t, Viewer> viewers;  // by slot
 
-  std::atomic<std::uint64_t> frames_captured{0}, frames_encoded{0}, audio_frames_encoded{0};
-  std::atomic<std::uint64_t> packets_sent{0}, bytes_sent{0}, send_errors{0};
-  std::atomic<std::uint64_t> video_frames_sent{0}, audio_frames_sent{0};
-  std::atomic<std::uint64_t> viewers_refused{0}, keyframe_requests{0}, feedback_rejected{0};
-  std::atomic<std::uint64_t> seeds_generated{0}, seeds_distributed{0};
+  // Set and cleared by the control thread, used by the receive thread; `last_back` keeps
+  // the figures of a call that ended for the statistics file.
+  mutable std::mutex back_mutex;
+  std::shared_ptr<BackCall> back, last_back;
 
-  // Distributed seed mode: the seed each outgoing stream holds for its next epoch, so that
-  // a viewer joining before that epoch starts can be given it too. Control thread only.
-  struct PendingSeed {
-    std::uint32_t epoch = 0;
-    crypto::Secret seed;
-  };
-  std::map<std::uint16_t, PendingSeed> pending_seeds;  // by stream id
+  std::atomic<std::uint64_t> viewers_refused{0}, keyframe_requests{0}, feedback_rejected{0};
 
   explicit Impl(SenderOptions o)
       : options(std::move(o)),
         identity(crypto::Identity::load_or_create(
-            options.identity_path.empty() ? default_identity_path() : options.identity_path)) {}
+            options.identity_path.empty() ? default_identity_path() : options.identity_path)),
+        shelf(identity, agent::find_agent_directory(options.agent_dir)),
+        cache(options.agent_cache.empty() ? agent::AgentCache::default_directory()
+                                          : options.agent_cache),
+        resident(load_resident_agent(shelf, identity, cache)) {}
 
-  bool has_video() const { return video_source || video_file; }
-  bool has_audio() const { return audio_source || audio_file; }
+  // Fig. 1's agent 14: the sender trusts its own agent only as far as the loader checks it.
+  static agent::LoadedAgent load_resident_agent(const agent::AgentShelf& shelf,
+                                                const crypto::Identity& identity,
+                                                const agent::AgentCache& cache) {
+    agent::LoadPolicy policy;
+    policy.trusted_signer = identity.fingerprint();
+    policy.kind = agent::AgentKind::kFull;
+    agent::LoadOutcome outcome =
+        agent::load_agent(shelf.get(agent::AgentKind::kFull).bundle, policy, cache);
+    if (!outcome.agent) {
+      throw std::runtime_error("the resident agent was refused: " + outcome.reason);
+    }
+    return std::move(*outcome.agent);
+  }
 
-  void open_sources();
+  std::shared_ptr<BackCall> current_back() const {
+    std::lock_guard lock(back_mutex);
+    return back;
+  }
+
   void start_session();
   void control_loop(std::stop_token stop);
   void admit(std::unique_ptr<net::TlsConnection> connection);
+  std::shared_ptr<BackCall> start_back_call(std::uint16_t slot, const std::string& name,
+                                            const agent::StreamJoinState& start);
+  void end_back_call();
+  void take_back_seed(std::uint16_t slot, const net::SeedMessage& seed);
+  std::vector<net::InstructionsMessage> instructions_from(std::uint64_t first_block_of_now);
+  std::vector<std::uint16_t> post_instructions();
   std::vector<std::uint16_t> distribute_seeds();
-  bool send_seed(net::TlsConnection& control, std::uint16_t stream_id, const PendingSeed& pending);
   void receive_loop(std::stop_token stop);
   void handle_feedback(std::uint16_t stream_id, const net::Feedback& feedback,
                        const net::Endpoint& from);
-  void capture_video_loop(std::stop_token stop);
-  void encode_video_loop(std::stop_token stop);
-  void audio_loop(std::stop_token stop);
-  void send_loop(std::stop_token stop);
   std::vector<net::Endpoint> endpoints_for(const media::EncodedFrame& frame);
 };
-
-void Sender::Impl::open_sources() {
-  media::VideoSourceOptions video_options;
-  video_options.width = options.width;
-  video_options.height = options.height;
-  video_options.fps = options.fps;
-  video_options.seconds_per_image = options.seconds_per_image;
-  const std::string& video = options.video;
-  if (video.rfind("file:", 0) == 0) {
-    media::FileSourceOptions file_options;
-    file_options.loop = options.loop;
-    file_options.width = options.width;
-    file_options.height = options.height;
-    video_file = media::FileSource::open(video.substr(5), file_options);
-    if (!video_file->has_video()) throw std::runtime_error(video + ": the file has no video");
-    if (!video_file->video_passthrough()) {
-      options.fps = static_cast<int>(video_file->fps() > 0 ? video_file->fps() : options.fps);
-    }
-  } else if (video != "none") {
-    video_source = media::open_video_source(video, video_options);
-  }
-  if (video_source || (video_file && !video_file->video_passthrough())) {
-    media::H264EncoderSettings settings;
-    settings.width = options.width;
-    settings.height = options.height;
-    settings.fps = options.fps;
-    settings.bitrate_kbps = options.bitrate_kbps;
-    settings.keyframe_interval = options.keyframe_interval;
-    video_encoder = std::make_unique<media::H264Encoder>(settings);
-  }
-
-  const std::string& audio = options.audio;
-  if (audio.rfind("file:", 0) == 0) {
-    media::FileSourceOptions file_options;
-    file_options.loop = options.loop;
-    audio_file = media::FileSource::open(audio.substr(5), file_options);
-    if (!audio_file->has_audio()) throw std::runtime_error(audio + ": the file has no audio");
-  } else if (audio != "none") {
-    audio_source = media::open_audio_source(audio);
-  }
-  if (has_audio()) audio_encoder = std::make_unique<media::OpusAudioEncoder>();
-  if (!has_video() && !has_audio())
-    throw std::invalid_argument("--video none --audio none: nothing to send");
-}
 
 void Sender::Impl::start_session() {
   agent::SessionParams params = agent::SessionParams::generate(options.insecure_reference_units);
   params.seed_mode = options.seeds;
+  params.select_mode = options.select;
   params.packets_per_epoch = options.packets_per_epoch;
-  agent = std::make_unique<agent::MediaAgent>(params, agent::Role::kSender);
-  if (has_video()) {
-    agent->add_outgoing(net::kVideoStreamId, MediaKind::kVideo);
-    net::StreamDescription video;
-    video.id = net::kVideoStreamId;
-    video.kind = MediaKind::kVideo;
-    video.codec = "h264";
-    video.width = options.width;
-    video.height = options.height;
-    video.fps = options.fps;
-    if (video_file && video_file->video_passthrough()) {
-      video.width = video_file->size().width;
-      video.height = video_file->size().height;
-      video.fps = static_cast<int>(video_file->fps() + 0.5);
-    }
-    streams.push_back(video);
-  }
-  if (has_audio()) {
-    agent->add_outgoing(net::kAudioStreamId, MediaKind::kAudio);
-    net::StreamDescription audio;
-    audio.id = net::kAudioStreamId;
-    audio.kind = MediaKind::kAudio;
-    audio.codec = "opus";
-    audio.sample_rate = media::kAudioSampleRate;
-    audio.channels = media::kAudioChannels;
-    streams.push_back(std::move(audio));
-  }
+  agent = std::make_unique<SessionAgent>(resident.library, params, agent::Role::kSender);
+  outgoing->add_streams(*agent);
+  streams = outgoing->streams();
+  seeds = std::make_unique<SeedDistributor>(*agent, outgoing->stream_ids());
 }
 
 // The viewers a frame goes to. A viewer's video starts at a keyframe: the frames before it
@@ -218,6 +212,48 @@ std::vector<net::Endpoint> Sender::Impl::endpoints_for(const media::EncodedFrame
     endpoints.push_back(viewer.media);
   }
   return endpoints;
+}
+
+// The back streams begin where the viewer's feedback does, from the seed of its session
+// message; their stream ids give them keys of their own.
+std::shared_ptr<Sender::Impl::BackCall> Sender::Impl::start_back_call(
+    std::uint16_t slot, const std::string& name, const agent::StreamJoinState& start) {
+  auto call = std::make_shared<BackCall>(
+      slot, name,
+      IncomingMediaOptions{options.record_back_path, options.snapshot_back_path,
+                           options.audio_out_back, options.latency_back_ms, 0});
+  // The viewer does not say what size it sends: the recording takes it from the first
+  // picture.
+  net::StreamDescription video;
+  video.id = net::back_video_stream_id(slot);
+  video.kind = MediaKind::kVideo;
+  video.codec = "h264";
+  net::StreamDescription audio;
+  audio.id = net::back_audio_stream_id(slot);
+  audio.kind = MediaKind::kAudio;
+  audio.codec = "opus";
+  audio.sample_rate = media::kAudioSampleRate;
+  audio.channels = media::kAudioChannels;
+  call->media.open({video, audio});
+  agent->add_incoming(video.id, MediaKind::kVideo, &start);
+  agent->add_incoming(audio.id, MediaKind::kAudio, &start);
+  call->media.start();
+  return call;
+}
+
+void Sender::Impl::end_back_call() {
+  std::shared_ptr<BackCall> call;
+  {
+    std::lock_guard lock(back_mutex);
+    call = std::move(back);
+    back.reset();
+  }
+  if (!call) return;
+  call->media.publish(agent->stats());  // the final figures, while its streams are there
+  agent->remove_incoming(net::back_video_stream_id(call->slot));
+  agent->remove_incoming(net::back_audio_stream_id(call->slot));
+  call->media.stop();
+  call->media.finish();
 }
 
 void Sender::Impl::admit(std::unique_ptr<net::TlsConnection> connection) {
@@ -242,8 +278,14 @@ void Sender::Impl::admit(std::unique_ptr<net::TlsConnection> connection) {
   if (hello->protocol != net::kControlProtocol) {
     return refuse("protocol " + std::to_string(hello->protocol) + " is not supported");
   }
-  if (options.agent == "receive-only" && hello->agent == "full") {
-    return refuse("this is a broadcast: only receive-only agents may join");
+  if (options.agent == "receive-only" && hello->send_back) {
+    return refuse("this is a broadcast: viewers cannot send back");
+  }
+  if (hello->send_back && hello->agent != "full") {
+    return refuse("a receive-only agent has no sending section: it cannot send back");
+  }
+  if (hello->send_back && current_back()) {
+    return refuse("another viewer is sending back: one two-way call at a time");
   }
 
   std::uint16_t slot = 0;
@@ -255,13 +297,29 @@ void Sender::Impl::admit(std::unique_ptr<net::TlsConnection> connection) {
     while (viewers.count(slot) != 0)
       ++slot;
   }
-  // A fresh seed for this viewer's feedback stream: no viewer can read another's.
+  // Fig. 4A: the viewer gets its agent (a broadcast ships every viewer the receive-only
+  // one) and loads it before it learns anything of the session.
+  const agent::AgentKind kind = options.agent == "receive-only" || hello->agent == "receive-only"
+                                    ? agent::AgentKind::kReceiveOnly
+                                    : agent::AgentKind::kFull;
+  ServedAgent served;
+  try {
+    served = serve_agent(*connection, *hello, shelf, kind, kAgentReadyTimeout);
+  } catch (const net::ControlError& e) {
+    return refuse(std::string("the agent transfer failed: ") + e.what());
+  }
+  if (!served.ok) return refuse(served.reason);
+  (served.transferred ? agents_transferred : agents_from_cache).fetch_add(1);
+  const bool viewer_can_seal = kind == agent::AgentKind::kFull;
+
+  // A fresh seed for this viewer's streams to the sender: no viewer can read another's.
   agent::StreamJoinState feedback{0, crypto::Secret::random(crypto::kSeedSize)};
   net::SessionMessage session;
   session.session_id = agent->params().session_id;
   session.initial_seed = feedback.seed;
   session.units = agent->params().units;
   session.seed_mode = agent->params().seed_mode;
+  session.select_mode = agent->params().select_mode;
   session.packets_per_epoch = agent->params().packets_per_epoch;
   session.mtu = static_cast<std::uint32_t>(agent->mtu());
   session.viewer_slot = slot;
@@ -271,81 +329,148 @@ void Sender::Impl::admit(std::unique_ptr<net::TlsConnection> connection) {
     stream.epoch = state.epoch;
     stream.seed = state.seed;
   }
-  agent->add_incoming(net::feedback_stream_id(slot), MediaKind::kControl, &feedback);
-  try {
-    connection->send(net::encode_control(session));
-  } catch (const net::ControlError& e) {
+  std::shared_ptr<BackCall> call;
+  if (hello->send_back) {
+    try {
+      call = start_back_call(slot, hello->name, feedback);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "cannot receive what viewer %u sends back: %s\n", slot, e.what());
+      agent->remove_incoming(net::back_video_stream_id(slot));
+      agent->remove_incoming(net::back_audio_stream_id(slot));
+      return refuse("the sender cannot take what is sent back");
+    }
+  }
+  auto forget = [&] {
     agent->remove_incoming(net::feedback_stream_id(slot));
-    return;
+    if (call) {
+      agent->remove_incoming(net::back_video_stream_id(slot));
+      agent->remove_incoming(net::back_audio_stream_id(slot));
+      call->media.stop();
+    }
+  };
+  if (viewer_can_seal) {
+    agent->add_incoming(net::feedback_stream_id(slot), MediaKind::kControl, &feedback);
+  }
+  try {
+    // Instructed selection: the current block's units and the next, before any packet the
+    // viewer could receive.
+    for (const auto& message : instructions_from(0)) {
+      connection->send(net::encode_control(message));
+    }
+    connection->send(net::encode_control(session));
+  } catch (const net::ControlError&) {
+    return forget();
   }
   // A seed already handed to a stream was sent to the viewers there were; this viewer
   // needs it too, before the stream reaches that epoch. If the stream is there already,
   // the join state carried it, and the stream's following seed goes to every viewer.
   for (const auto& stream : session.streams) {
-    auto pending = pending_seeds.find(stream.id);
-    if (pending == pending_seeds.end() || pending->second.epoch != stream.epoch + 1) continue;
-    if (!send_seed(*connection, stream.id, pending->second)) {
-      agent->remove_incoming(net::feedback_stream_id(slot));
-      return;
-    }
+    const net::SeedMessage* pending = seeds->pending(stream.id, stream.epoch + 1);
+    if (pending != nullptr && !seeds->send(*connection, *pending)) return forget();
   }
   Viewer viewer;
   viewer.slot = slot;
   viewer.name = hello->name;
-  viewer.agent = hello->agent;
+  viewer.agent = std::string(agent::to_string(kind));
+  viewer.agent_transferred = served.transferred;
   viewer.address = connection->peer();
-  viewer.control = std::move(connection);
-  std::fprintf(stderr, "viewer %u joined: %s (%s, %s agent)\n", slot, viewer.name.c_str(),
-               viewer.address.c_str(), viewer.agent.c_str());
-  std::lock_guard lock(viewers_mutex);
-  viewers.emplace(slot, std::move(viewer));
-}
-
-bool Sender::Impl::send_seed(net::TlsConnection& control, std::uint16_t stream_id,
-                             const PendingSeed& pending) {
-  try {
-    control.send(net::encode_control(net::SeedMessage{stream_id, pending.epoch, pending.seed}));
-  } catch (const net::ControlError&) {
-    return false;
+  if (!viewer_can_seal || hello->media_port != 0) {
+    // A receive-only agent cannot seal a probe: its hello says where media go.
+    viewer.media = connection->peer_endpoint().with_port(hello->media_port);
   }
-  seeds_distributed.fetch_add(1, std::memory_order_relaxed);
-  return true;
+  viewer.send_back = hello->send_back;
+  viewer.control = std::move(connection);
+  std::fprintf(stderr, "viewer %u joined: %s (%s, %s agent %s%s)\n", slot, viewer.name.c_str(),
+               viewer.address.c_str(), viewer.agent.c_str(), served.transferred ? "sent" : "cached",
+               viewer.send_back ? ", sending back" : "");
+  const bool media_known = !viewer.media.empty();
+  {
+    std::lock_guard lock(viewers_mutex);
+    viewers.emplace(slot, std::move(viewer));
+  }
+  if (media_known) outgoing->request_keyframe();  // a joiner starts at a keyframe
+  if (call) {
+    std::lock_guard lock(back_mutex);
+    back = call;
+    last_back = call;
+  }
 }
 
-// The seed generating section (Fig. 15, 18). A stream may use its next epoch's seed only
-// after packets_per_epoch more packets, so drawing it as soon as the previous one is taken
-// puts it at every viewer a whole epoch ahead of use. Returns the viewers that could not
-// be reached.
+// The seed generating section of the sender's media (Fig. 15, 18). Returns the viewers
+// that could not be reached.
 std::vector<std::uint16_t> Sender::Impl::distribute_seeds() {
   std::vector<std::uint16_t> unreachable;
-  if (agent->params().seed_mode != net::SeedMode::kDistributed) return unreachable;
-  for (const net::StreamDescription& stream : streams) {
-    // Only this thread hands out seeds, and a stream cannot change epoch without one, so
-    // the epoch owed stays owed until set_next_seed() below.
-    const std::optional<std::uint32_t> epoch = agent->epoch_needing_seed(stream.id);
-    if (!epoch) continue;
-    PendingSeed pending{*epoch, crypto::Secret::random(crypto::kSeedSize)};
-    seeds_generated.fetch_add(1, std::memory_order_relaxed);
-    // The viewers first: a stream already past its quota changes epoch on its next packet.
+  seeds->distribute([&](const net::SeedMessage& seed) {
     // The map is iterated without viewers_mutex: only this thread adds or removes viewers
     // or touches their control connections, and a blocking TLS write must not hold up the
     // send thread's endpoints_for().
     for (auto& [slot, viewer] : viewers) {
       if (std::find(unreachable.begin(), unreachable.end(), slot) != unreachable.end()) continue;
-      if (!send_seed(*viewer.control, stream.id, pending)) unreachable.push_back(slot);
+      if (!seeds->send(*viewer.control, seed)) unreachable.push_back(slot);
     }
-    if (!agent->set_next_seed(stream.id, pending.epoch, pending.seed)) {
-      std::fprintf(stderr, "stream %u refused the seed of epoch %u\n", stream.id, pending.epoch);
-      continue;
+  });
+  return unreachable;
+}
+
+// A viewer that sends back generates its own streams' seeds (distributed mode). It may
+// name only those streams: any other would be another viewer's, or the sender's own.
+void Sender::Impl::take_back_seed(std::uint16_t slot, const net::SeedMessage& seed) {
+  const std::shared_ptr<BackCall> call = current_back();
+  if (!call || call->slot != slot) return;
+  const bool own = seed.stream_id == net::back_video_stream_id(slot) ||
+                   seed.stream_id == net::back_audio_stream_id(slot);
+  call->seeds.provide(*agent, seed, own);
+}
+
+// Instructed selection (Fig. 5): the messages that give a viewer the units of each stream
+// from its current block through the next one, starting no lower than `first_block`.
+std::vector<net::InstructionsMessage> Sender::Impl::instructions_from(std::uint64_t first_block) {
+  std::vector<net::InstructionsMessage> messages;
+  if (agent->params().select_mode != net::SelectMode::kInstructed) return messages;
+  for (const auto& stream : streams) {
+    const std::uint64_t current =
+        agent->next_sequence(stream.id).value_or(0) / crypto::kScheduleBlockPackets;
+    for (std::uint64_t block = std::max(current, first_block); block <= current + 1; ++block) {
+      messages.push_back({stream.id, block, agent->instructions(stream.id, block)});
     }
-    pending_seeds[stream.id] = std::move(pending);
+  }
+  return messages;
+}
+
+// Posts each stream's next block once the stream has begun the one before it, to every
+// viewer. Returns the viewers that could not be reached.
+std::vector<std::uint16_t> Sender::Impl::post_instructions() {
+  std::vector<std::uint16_t> unreachable;
+  if (agent->params().select_mode != net::SelectMode::kInstructed) return unreachable;
+  for (const auto& stream : streams) {
+    const std::uint64_t due =
+        agent->next_sequence(stream.id).value_or(0) / crypto::kScheduleBlockPackets + 1;
+    auto [posted, first] = instructed_through.try_emplace(stream.id, 1);  // admit sent 0 and 1
+    for (std::uint64_t block = posted->second + 1; block <= due; ++block) {
+      const net::InstructionsMessage message{stream.id, block,
+                                             agent->instructions(stream.id, block)};
+      const std::vector<std::uint8_t> bytes = net::encode_control(message);
+      for (auto& [slot, viewer] : viewers) {
+        try {
+          viewer.control->send(bytes);
+        } catch (const net::ControlError&) {
+          unreachable.push_back(slot);
+        }
+      }
+      posted->second = block;
+      instruction_blocks_posted.fetch_add(1);
+    }
   }
   return unreachable;
 }
 
 void Sender::Impl::control_loop(std::stop_token stop) {
+  std::vector<std::pair<std::uint16_t, net::Feedback>> pending_feedback;
   while (!stop.stop_requested()) {
     std::vector<std::uint16_t> gone = distribute_seeds();
+    for (std::uint16_t slot : post_instructions()) {
+      if (std::find(gone.begin(), gone.end(), slot) == gone.end()) gone.push_back(slot);
+    }
     std::string error;
     if (auto connection = control_server->accept(100ms, &error)) {
       admit(std::move(connection));
@@ -360,9 +485,18 @@ void Sender::Impl::control_loop(std::stop_token stop) {
         try {
           while (auto message = viewer.control->receive(0ms, 4096)) {
             auto decoded = net::decode_control(*message);
-            if (decoded.message && std::holds_alternative<net::ByeMessage>(*decoded.message)) {
+            if (!decoded.message) continue;
+            if (std::holds_alternative<net::ByeMessage>(*decoded.message)) {
               gone.push_back(slot);
               break;
+            }
+            if (const auto* seed = std::get_if<net::SeedMessage>(&*decoded.message)) {
+              take_back_seed(slot, *seed);
+            } else if (const auto* fed = std::get_if<net::FeedbackMessage>(&*decoded.message)) {
+              // A receive-only viewer's feedback, over the control channel.
+              if (auto feedback = net::decode_feedback(fed->data)) {
+                pending_feedback.emplace_back(slot, std::move(*feedback));
+              }
             }
           }
         } catch (const net::ControlError&) {
@@ -374,8 +508,16 @@ void Sender::Impl::control_loop(std::stop_token stop) {
         viewers.erase(slot);
       }
     }
-    for (std::uint16_t slot : gone)
+    for (const auto& [slot, feedback] : pending_feedback) {
+      if (!std::holds_alternative<net::ProbeFeedback>(feedback)) {
+        handle_feedback(net::feedback_stream_id(slot), feedback, net::Endpoint{});
+      }
+    }
+    pending_feedback.clear();
+    for (std::uint16_t slot : gone) {
       agent->remove_incoming(net::feedback_stream_id(slot));
+      if (const auto call = current_back(); call && call->slot == slot) end_back_call();
+    }
   }
   std::lock_guard lock(viewers_mutex);
   for (auto& [slot, viewer] : viewers) {
@@ -394,12 +536,12 @@ void Sender::Impl::handle_feedback(std::uint16_t stream_id, const net::Feedback&
     if (const auto* probe = std::get_if<net::ProbeFeedback>(&feedback)) {
       if (probe->viewer_slot != slot) return;
       if (!(viewer.media == from)) {
-        viewer.media = from;     // where this viewer's media goes, now or after it moved
-        keyframe_wanted = true;  // a joiner starts at a keyframe
+        viewer.media = from;           // where this viewer's media goes, now or after it moved
+        outgoing->request_keyframe();  // a joiner starts at a keyframe
       }
     } else if (std::holds_alternative<net::KeyframeRequest>(feedback)) {
       keyframe_requests.fetch_add(1);
-      keyframe_wanted = true;
+      outgoing->request_keyframe();
     } else if (const auto* report = std::get_if<net::ReceiverReport>(&feedback)) {
       viewer.report = *report;
     }
@@ -407,102 +549,46 @@ void Sender::Impl::handle_feedback(std::uint16_t stream_id, const net::Feedback&
   }
 }
 
+// Viewers' feedback and, in a two-way call, what one of them sends back: both arrive on
+// the media socket.
 void Sender::Impl::receive_loop(std::stop_token stop) {
   std::vector<std::uint8_t> datagram(net::kMaxMtu);
   std::vector<std::uint8_t> payload(net::kMaxMtu);
+  std::int64_t next_publish = media::now_us() + kBackPublishIntervalUs;
+  std::shared_ptr<BackCall> call;
   while (!stop.stop_requested()) {
-    const net::UdpReceive got = udp->receive(datagram, 100ms);
-    if (got.status != net::UdpStatus::kOk) continue;
-    const net::OpenResult opened = agent->open(crypto::Bytes(datagram.data(), got.size), payload);
-    if (opened.status != net::OpenStatus::kOk) {
-      feedback_rejected.fetch_add(1);
-      continue;
+    call = current_back();
+    std::int64_t now = media::now_us();
+    std::int64_t wake = now + 100'000;
+    if (call) {
+      if (auto deadline = call->media.next_deadline_us()) wake = std::min(wake, *deadline);
     }
-    if (auto feedback = net::decode_feedback(crypto::Bytes(payload.data(), opened.size))) {
-      handle_feedback(opened.header.stream_id, *feedback, got.from);
-    }
-  }
-}
-
-void Sender::Impl::capture_video_loop(std::stop_token stop) {
-  while (!stop.stop_requested()) {
-    std::optional<media::VideoFrame> frame =
-        video_file ? video_file->next_raw_video() : video_source->next();
-    if (!frame) break;
-    frames_captured.fetch_add(1);
-    capture_queue.push(std::move(*frame));
-  }
-  capture_queue.close();
-}
-
-void Sender::Impl::encode_video_loop(std::stop_token stop) {
-  while (!stop.stop_requested()) {
-    if (video_file && video_file->video_passthrough()) {
-      auto encoded = video_file->next_encoded_video();
-      if (!encoded) break;
-      frames_captured.fetch_add(1);
-      frames_encoded.fetch_add(1);
-      send_queue.push(std::move(*encoded));
-      continue;
-    }
-    auto frame = capture_queue.pop_for(100ms, stop);
-    if (!frame) {
-      if (capture_queue.closed()) break;
-      continue;
-    }
-    if (keyframe_wanted.exchange(false)) video_encoder->request_keyframe();
-    for (auto& encoded : video_encoder->encode(*frame)) {
-      frames_encoded.fetch_add(1);
-      send_queue.push(std::move(encoded));
-    }
-  }
-}
-
-void Sender::Impl::audio_loop(std::stop_token stop) {
-  while (!stop.stop_requested()) {
-    auto frame = audio_file ? audio_file->next_audio() : audio_source->next();
-    if (!frame) break;
-    if (auto encoded = audio_encoder->encode(*frame)) {
-      audio_frames_encoded.fetch_add(1);
-      send_queue.push(std::move(*encoded));
-    }
-  }
-}
-
-void Sender::Impl::send_loop(std::stop_token stop) {
-  media::Packetizer packetizer(agent->max_payload());
-  std::vector<std::uint8_t> packet(agent->mtu());
-  std::uint64_t dropped_seen = 0;
-  while (!stop.stop_requested()) {
-    auto frame = send_queue.pop_for(100ms, stop);
-    // A frame lost to backpressure breaks the picture's references: start again at a keyframe.
-    if (const std::uint64_t dropped = send_queue.dropped(); dropped != dropped_seen) {
-      dropped_seen = dropped;
-      keyframe_wanted = true;
-    }
-    if (!frame) continue;
-    const std::vector<net::Endpoint> endpoints = endpoints_for(*frame);
-    if (endpoints.empty()) continue;  // nobody to send to yet
-    const std::uint16_t stream =
-        frame->codec == media::Codec::kH264 ? net::kVideoStreamId : net::kAudioStreamId;
-    // Broadcast: each packet is sealed once and the same bytes go to every viewer.
-    (frame->codec == media::Codec::kH264 ? video_frames_sent : audio_frames_sent).fetch_add(1);
-    packetizer.fragment(*frame, [&](std::span<const std::uint8_t> fragment) {
-      const net::SealResult sealed = agent->seal(stream, fragment, packet);
-      if (sealed.status != net::SealStatus::kOk) {
-        send_errors.fetch_add(1);
-        return;
-      }
-      for (const net::Endpoint& to : endpoints) {
-        if (udp->send_to(crypto::Bytes(packet.data(), sealed.size), to) == net::UdpStatus::kOk) {
-          packets_sent.fetch_add(1, std::memory_order_relaxed);
-          bytes_sent.fetch_add(sealed.size, std::memory_order_relaxed);
-        } else {
-          send_errors.fetch_add(1, std::memory_order_relaxed);
+    const auto timeout = std::chrono::milliseconds(std::max<std::int64_t>(0, (wake - now) / 1000));
+    const net::UdpReceive got = udp->receive(datagram, timeout);
+    now = media::now_us();
+    if (got.status == net::UdpStatus::kOk) {
+      const net::OpenResult opened = agent->open(crypto::Bytes(datagram.data(), got.size), payload);
+      const crypto::Bytes plain(payload.data(), opened.size);
+      if (opened.status != net::OpenStatus::kOk) {
+        feedback_rejected.fetch_add(1);
+      } else if (opened.header.kind == MediaKind::kControl) {
+        if (auto feedback = net::decode_feedback(plain)) {
+          handle_feedback(opened.header.stream_id, *feedback, got.from);
         }
+      } else if (call && call->media.carries(opened.header.stream_id)) {
+        call->media.insert(opened.header, plain, now);
       }
-    });
+    }
+    if (!call) continue;
+    // The back direction has no way to ask the viewer for a keyframe: its encoder sends
+    // one every second instead (commands.cpp), which bounds a freeze after a loss.
+    call->media.pump(now);
+    if (now >= next_publish) {
+      next_publish = now + kBackPublishIntervalUs;
+      call->media.publish(agent->stats());
+    }
   }
+  if (call) call->media.publish(agent->stats());
 }
 
 Sender::Sender(SenderOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
@@ -513,7 +599,10 @@ Sender::Sender(SenderOptions options) : impl_(std::make_unique<Impl>(std::move(o
   if (s.options.agent != "full" && s.options.agent != "receive-only") {
     throw std::invalid_argument("--agent must be full or receive-only");
   }
-  s.open_sources();
+  check_writable(s.options.record_back_path, "--record-back");
+  check_writable(s.options.snapshot_back_path, "--snapshot-back");
+  check_audio_out(s.options.audio_out_back);
+  s.outgoing = std::make_unique<OutgoingMedia>(outgoing_options(s.options));
   s.start_session();
   const net::Endpoint listen = net::Endpoint::resolve(s.options.listen);
   s.control_server = std::make_unique<net::TlsServer>(s.identity, listen);
@@ -524,7 +613,11 @@ Sender::Sender(SenderOptions options) : impl_(std::make_unique<Impl>(std::move(o
   s.udp = std::make_unique<net::UdpSocket>(media);
 }
 
-Sender::~Sender() = default;
+Sender::~Sender() {
+  // The pipelines' threads use the agent and the socket: they go first.
+  impl_->end_back_call();
+  impl_->outgoing.reset();
+}
 
 std::string Sender::call_code() const {
   const net::Endpoint bound = impl_->control_server->local_endpoint();
@@ -540,27 +633,25 @@ std::string Sender::readable_fingerprint() const {
 
 void Sender::run(std::stop_token stop) {
   Impl& s = *impl_;
+  std::jthread control([&](std::stop_token t) { s.control_loop(t); });
+  std::jthread receiver([&](std::stop_token t) { s.receive_loop(t); });
+  s.outgoing->start(*s.agent, *s.udp,
+                    [&s](const media::EncodedFrame& frame) { return s.endpoints_for(frame); });
   {
-    std::vector<std::jthread> threads;
-    threads.emplace_back([&](std::stop_token t) { s.control_loop(t); });
-    threads.emplace_back([&](std::stop_token t) { s.receive_loop(t); });
-    threads.emplace_back([&](std::stop_token t) { s.send_loop(t); });
-    if (s.video_source || (s.video_file && !s.video_file->video_passthrough())) {
-      threads.emplace_back([&](std::stop_token t) { s.capture_video_loop(t); });
-    }
-    if (s.has_video()) threads.emplace_back([&](std::stop_token t) { s.encode_video_loop(t); });
-    if (s.has_audio()) threads.emplace_back([&](std::stop_token t) { s.audio_loop(t); });
     std::mutex mutex;
     std::condition_variable_any wake;
     std::unique_lock lock(mutex);
     wake.wait(lock, stop, [] { return false; });
-    for (auto& thread : threads)
-      thread.request_stop();
-    s.capture_queue.close();
-    s.send_queue.close();
-    if (s.video_file) s.video_file->interrupt();
-    if (s.audio_file) s.audio_file->interrupt();
-  }  // joins every thread
+  }
+  // In this order: nothing more goes out, the viewers are told (and a viewer that sends
+  // back stops), what it sent is still in flight is played out, then the rest stops.
+  s.outgoing->stop();
+  control.request_stop();
+  control.join();
+  if (const auto call = s.current_back()) call->media.drain();
+  receiver.request_stop();
+  receiver.join();
+  s.end_back_call();
 }
 
 QJsonObject Sender::stats_json() const {
@@ -569,32 +660,23 @@ QJsonObject Sender::stats_json() const {
   auto count = [](const std::atomic<std::uint64_t>& v) {
     return static_cast<qint64>(v.load(std::memory_order_relaxed));
   };
-  stats["frames_captured"] = count(s.frames_captured);
-  stats["frames_dropped_buffer"] = static_cast<qint64>(s.capture_queue.dropped());
-  stats["frames_encoded"] = count(s.frames_encoded);
-  stats["audio_frames_encoded"] = count(s.audio_frames_encoded);
-  stats["video_frames_sent"] = count(s.video_frames_sent);
-  stats["audio_frames_sent"] = count(s.audio_frames_sent);
-  stats["send_queue_dropped"] = static_cast<qint64>(s.send_queue.dropped());
-  stats["packets_sent"] = count(s.packets_sent);
-  stats["bytes_sent"] = count(s.bytes_sent);
-  stats["send_errors"] = count(s.send_errors);
+  s.outgoing->write_stats(stats, s.agent->stats());
   stats["keyframe_requests"] = count(s.keyframe_requests);
   stats["viewers_refused"] = count(s.viewers_refused);
-  stats["seeds_generated"] = count(s.seeds_generated);
-  stats["seeds_distributed"] = count(s.seeds_distributed);
-  const agent::AgentStats agent_stats = s.agent->stats();
-  std::uint64_t switches = 0, epochs = 0, sealed = 0, delayed = 0;
-  for (const auto& [id, sending] : agent_stats.sending) {
-    switches += sending.unit_switches;
-    delayed += sending.epoch_changes_delayed;
-    epochs = std::max(epochs, sending.epochs);
-    sealed += sending.packets_sealed;
-  }
-  stats["packets_sealed"] = static_cast<qint64>(sealed);
-  stats["unit_switches"] = static_cast<qint64>(switches);
-  stats["epochs"] = static_cast<qint64>(epochs);
-  stats["epoch_changes_delayed"] = static_cast<qint64>(delayed);
+  stats["seeds_generated"] = static_cast<qint64>(s.seeds->generated());
+  stats["seeds_distributed"] = static_cast<qint64>(s.seeds->distributed());
+  stats["select_mode"] =
+      s.options.select == net::SelectMode::kInstructed ? "instructed" : "synchronized";
+  stats["instruction_blocks_posted"] = count(s.instruction_blocks_posted);
+  QJsonObject resident;
+  resident["hash"] = QString::fromStdString(s.resident.content_hash);
+  resident["bundle_bytes"] = static_cast<qint64>(s.resident.bundle_size);
+  resident["receive_only_bundle_bytes"] =
+      static_cast<qint64>(s.shelf.get(agent::AgentKind::kReceiveOnly).bundle.size());
+  resident["name"] = QString::fromStdString(s.resident.manifest.name);
+  stats["agent"] = resident;
+  stats["agents_transferred"] = count(s.agents_transferred);
+  stats["agents_from_cache"] = count(s.agents_from_cache);
   QJsonArray viewers;
   {
     std::lock_guard lock(s.viewers_mutex);
@@ -604,12 +686,28 @@ QJsonObject Sender::stats_json() const {
       v["name"] = QString::fromStdString(viewer.name);
       v["address"] = QString::fromStdString(viewer.address);
       v["agent"] = QString::fromStdString(viewer.agent);
+      v["agent_transferred"] = viewer.agent_transferred;
+      v["send_back"] = viewer.send_back;
       v["packets_lost"] = static_cast<qint64>(viewer.report.packets_lost);
       v["latency_p50_ms"] = viewer.report.latency_p50_us / 1000.0;
       viewers.append(v);
     }
   }
   stats["viewers"] = viewers;
+  std::shared_ptr<Impl::BackCall> call;
+  {
+    std::lock_guard lock(s.back_mutex);
+    call = s.last_back;
+  }
+  if (call) {
+    QJsonObject back;
+    call->media.write_stats(back);
+    back["slot"] = call->slot;
+    back["name"] = QString::fromStdString(call->name);
+    back["seeds_received"] = static_cast<qint64>(call->seeds.received());
+    back["seeds_refused"] = static_cast<qint64>(call->seeds.refused());
+    stats["back"] = back;
+  }
   return stats;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // The sending end of a call or broadcast (patent Fig. 20, left): capture, encode, hand the
 // frames to the resident agent, send the sealed packets to every viewer over UDP; accept
-// viewers on the TLS control channel. Used by `agentcast send` and the sender app.
+// viewers on the TLS control channel. In a two-way call it also receives, decodes and
+// plays what one viewer sends back. Used by `agentcast send` and the sender app.
 
 #include <atomic>
 #include <cstdint>
@@ -29,10 +30,18 @@ struct SenderOptions {
   int max_viewers = 1;
   std::string agent = "full";  // full | receive-only
   net::SeedMode seeds = net::SeedMode::kSynchronized;
+  net::SelectMode select = net::SelectMode::kSynchronized;
+  std::string agent_dir;    // the agent plugins; empty: next to the program
+  std::string agent_cache;  // the private agent cache; empty: $XDG_CACHE_HOME/agentcast/agents
   std::uint64_t packets_per_epoch = std::uint64_t{1} << 20;
   bool insecure_reference_units = false;
   std::string identity_path;  // empty: $XDG_CONFIG_HOME/agentcast/identity.pem
   std::string name = "agentcast sender";
+  // A two-way call: what one viewer sends back (its camera and microphone).
+  std::string record_back_path;         // Matroska file of it, remuxed
+  std::string snapshot_back_path;       // PNG of its last decoded frame
+  std::string audio_out_back = "none";  // default | none | wav:PATH | device:N
+  int latency_back_ms = 50;             // jitter buffer target
 };
 
 // Exit codes shared by the command line tools, so scripts can tell failures apart.

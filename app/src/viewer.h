@@ -12,7 +12,9 @@
 
 #include <QtCore/QJsonObject>
 
+#include "agent_handshake.h"
 #include "agentcast/media/media_types.h"
+#include "media_pipeline_out.h"
 
 namespace agentcast::app {
 
@@ -25,6 +27,16 @@ struct ViewerOptions {
   bool insecure_reference_units = false;
   std::string name = "agentcast viewer";
   int connect_timeout_ms = 10'000;  // keep retrying the sender this long (Fig. 4B)
+  // A two-way call: the viewer's agent also sends `back` to the sender (its stream ids
+  // are given on joining). Sources are opened by the constructor.
+  bool send_back = false;
+  OutgoingMediaOptions back;
+  // The agent this viewer asks for: "full" (it can send feedback and media back) or
+  // "receive-only" (decrypt only; feedback then goes over the control channel).
+  std::string agent = "full";
+  std::string agent_cache;  // the private agent cache; empty: $XDG_CACHE_HOME/agentcast/agents
+  std::size_t max_agent_bytes = 16 * 1024 * 1024;  // a larger agent bundle is refused
+  AgentProgress agent_progress;                    // called while the agent arrives
 };
 
 // Why a viewer could not start or had to stop, for the user.
@@ -40,7 +52,9 @@ class ViewerError : public std::runtime_error {
 
 class Viewer {
  public:
-  // Parses the call code (std::invalid_argument) and opens the local sinks.
+  // Parses the call code (std::invalid_argument) and, for a two-way call, opens what is
+  // sent back (as OutgoingMedia does: media::CameraUnavailableError or AudioDeviceError
+  // for a device asked for by name that is missing). The sinks open on joining.
   explicit Viewer(ViewerOptions options);
   ~Viewer();
 

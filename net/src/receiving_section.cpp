@@ -7,40 +7,6 @@
 
 namespace agentcast::net {
 
-std::string_view to_string(OpenStatus status) noexcept {
-  switch (status) {
-    case OpenStatus::kOk:
-      return "ok";
-    case OpenStatus::kTruncated:
-      return "truncated";
-    case OpenStatus::kOversized:
-      return "oversized";
-    case OpenStatus::kBadVersion:
-      return "bad version";
-    case OpenStatus::kBadFlags:
-      return "bad flags";
-    case OpenStatus::kWrongStream:
-      return "wrong stream";
-    case OpenStatus::kUnknownEpoch:
-      return "unknown epoch";
-    case OpenStatus::kStaleEpoch:
-      return "stale epoch";
-    case OpenStatus::kReplay:
-      return "replay";
-    case OpenStatus::kTooOld:
-      return "too old";
-    case OpenStatus::kForged:
-      return "forged";
-    case OpenStatus::kBufferTooSmall:
-      return "buffer too small";
-    case OpenStatus::kCipherFailure:
-      return "cipher failure";
-    case OpenStatus::kNoInstruction:
-      return "no instruction";
-  }
-  return "unknown";
-}
-
 ReceivingSection::ReceivingSection(const SectionConfig& config, crypto::Secret initial_seed)
     : config_(config) {
   config_.validate();

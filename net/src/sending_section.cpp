@@ -12,24 +12,6 @@ constexpr std::size_t kInstructionKeySize = 32;  // a ChaCha20 key (crypto::Sele
 
 }  // namespace
 
-std::string_view to_string(SealStatus status) noexcept {
-  switch (status) {
-    case SealStatus::kOk:
-      return "ok";
-    case SealStatus::kPayloadTooLarge:
-      return "payload too large";
-    case SealStatus::kBufferTooSmall:
-      return "output buffer too small";
-    case SealStatus::kSequenceExhausted:
-      return "sequence numbers exhausted";
-    case SealStatus::kCipherFailure:
-      return "cipher failure";
-    case SealStatus::kUnknownStream:
-      return "unknown stream";
-  }
-  return "unknown";
-}
-
 SendingSection::SendingSection(const SendingConfig& config, crypto::Secret initial_seed)
     : config_(config),
       chain_(std::move(initial_seed), config.first_epoch),

@@ -80,6 +80,16 @@ std::uint16_t Endpoint::port() const noexcept {
   return 0;
 }
 
+Endpoint Endpoint::with_port(std::uint16_t port) const noexcept {
+  Endpoint out = *this;
+  if (out.address.ss_family == AF_INET) {
+    reinterpret_cast<sockaddr_in*>(&out.address)->sin_port = htons(port);
+  } else if (out.address.ss_family == AF_INET6) {
+    reinterpret_cast<sockaddr_in6*>(&out.address)->sin6_port = htons(port);
+  }
+  return out;
+}
+
 bool operator==(const Endpoint& a, const Endpoint& b) noexcept {
   return a.length == b.length && std::memcmp(&a.address, &b.address, a.length) == 0;
 }

@@ -10,7 +10,7 @@ shift
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # What only an agent may define (C++ names, demangled).
-cipher_code='(EvpAeadUnit|CamelliaEtmUnit|ReferenceUnit)|agentcast::(crypto::(EpochKeys|SelectionSchedule|SelectionDrbg|make_unit|detail::)|net::(SendingSection|ReceivingSection)|agent::(MediaAgent|CryptoSession))'
+cipher_code='(EvpAeadUnit|CamelliaEtmUnit|ReferenceUnit<)|agentcast::(crypto::(EpochKeys|SelectionSchedule|SelectionDrbg|make_unit|detail::)|net::(SendingSection|ReceivingSection)|agent::(MediaAgent|CryptoSession))'
 # The AEAD and keystream primitives a unit asks OpenSSL for.
 cipher_imports='^(EVP_aes_256_gcm|EVP_chacha20_poly1305|EVP_aes_256_ocb|EVP_camellia_256_ctr|EVP_EncryptUpdate|EVP_DecryptUpdate|EVP_CipherUpdate)$'
 

@@ -65,6 +65,9 @@ CallResult run_call(const CallSetup& setup) {
   result.snapshot_path = dir + "/snapshot.png";
   result.wav_path = dir + "/audio.wav";
   result.recording_path = dir + "/recording.mkv";
+  result.back_snapshot_path = dir + "/back-snapshot.png";
+  result.back_wav_path = dir + "/back-audio.wav";
+  result.back_recording_path = dir + "/back-recording.mkv";
 
   std::optional<ChildProcess> capture;
   if (setup.capture_wire) {
@@ -87,6 +90,11 @@ CallResult run_call(const CallSetup& setup) {
                                         "--identity",       dir + "/identity.pem",
                                         "--stats-json",     dir + "/sender.json",
                                         "--call-code-file", dir + "/code.txt"};
+  if (setup.record_back) {
+    send_args.insert(send_args.end(),
+                     {"--record-back", result.back_recording_path, "--snapshot-back",
+                      result.back_snapshot_path, "--audio-out", "wav:" + result.back_wav_path});
+  }
   send_args.insert(send_args.end(), setup.sender_args.begin(), setup.sender_args.end());
   ChildProcess sender(send_args, dir + "/sender.out", dir + "/sender.err");
   if (!wait_until([&] { return read_file(dir + "/code.txt").find('\n') != std::string::npos; },

@@ -20,6 +20,9 @@ struct CallSetup {
   std::vector<std::string> viewer_args;
   bool capture_wire = false;
   std::optional<Impairment> impairment;  // through an ImpairmentRelay when set
+  // A two-way call (the viewer passes --send-back in viewer_args): the sender records,
+  // snapshots and writes to a WAV file what comes back.
+  bool record_back = false;
 };
 
 struct CallResult {
@@ -28,6 +31,8 @@ struct CallResult {
   std::string sender_stderr, viewer_stderr;
   QJsonObject sender, viewer;  // their --stats-json files
   std::string snapshot_path, wav_path, recording_path;
+  // What the sender made of what came back (record_back).
+  std::string back_snapshot_path, back_wav_path, back_recording_path;
   RelayStats relay;
   // The eavesdropper's view: UDP payloads on the call's port, and why if capture failed.
   std::vector<std::vector<std::uint8_t>> wire_packets;

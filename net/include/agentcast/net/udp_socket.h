@@ -23,6 +23,7 @@ struct Endpoint {
   static Endpoint resolve(const std::string& host, std::uint16_t port);
   std::string to_string() const;
   std::uint16_t port() const noexcept;
+  Endpoint with_port(std::uint16_t port) const noexcept;  // the same address, another port
   bool empty() const noexcept { return length == 0; }
   friend bool operator==(const Endpoint& a, const Endpoint& b) noexcept;
 };

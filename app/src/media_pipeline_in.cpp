@@ -1,0 +1,340 @@
+#include "media_pipeline_in.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "agentcast/media/audio_output.h"
+#include "agentcast/media/opus_codec.h"
+
+namespace agentcast::app {
+namespace {
+
+using namespace std::chrono_literals;
+using net::MediaKind;
+
+constexpr std::size_t kDecodeQueueFrames = 32;
+constexpr std::uint64_t kMaxConcealedFrames = 10;  // 200 ms: beyond that, silence is honest
+// The recording waits for its first picture's size with at most this much audio held, as
+// the recorder itself holds audio until its first keyframe.
+constexpr std::size_t kMaxHeldAudio = media::Recorder::kMaxHeldAudio;
+// A stand-in size for a recording whose video never showed a picture: it keeps only its
+// audio, and the size is never written.
+const cv::Size kUnseenPicture{16, 16};
+
+}  // namespace
+
+IncomingMedia::IncomingMedia(IncomingMediaOptions options, Warn warn)
+    : options_(std::move(options)),
+      warn_(std::move(warn)),
+      video_jitter_(jitter_config()),
+      audio_jitter_(jitter_config()),
+      video_queue_(kDecodeQueueFrames),
+      audio_queue_(kDecodeQueueFrames) {
+  if (options_.started_us == 0) options_.started_us = media::now_us();
+}
+
+IncomingMedia::~IncomingMedia() {
+  stop();
+}
+
+media::JitterConfig IncomingMedia::jitter_config() const {
+  media::JitterConfig config;
+  config.latency_us = std::int64_t{options_.latency_ms} * 1000;
+  return config;
+}
+
+void IncomingMedia::open(const std::vector<net::StreamDescription>& streams) {
+  media::RecorderStreams recorded;
+  bool size_known = true;
+  for (const auto& stream : streams) {
+    if (stream.kind == MediaKind::kVideo && !video_id_) {
+      video_id_ = stream.id;
+      size_known = stream.width > 0 && stream.height > 0;
+      recorded.video = media::RecorderVideo{stream.width, stream.height,
+                                            stream.fps > 0 ? double(stream.fps) : 30.0};
+    } else if (stream.kind == MediaKind::kAudio && !audio_id_) {
+      audio_id_ = stream.id;
+      recorded.audio = media::RecorderAudio{stream.sample_rate, stream.channels};
+    }
+  }
+  if (!options_.record_path.empty() && (video_id_ || audio_id_)) {
+    std::lock_guard lock(recorder_mutex_);
+    if (size_known) {
+      recorder_ = std::make_unique<media::Recorder>(options_.record_path, recorded);
+    } else {
+      recording_wanted_ = recorded;
+    }
+  }
+  if (audio_id_) {
+    std::string warning;
+    audio_sink_ = media::open_audio_sink_or_fallback(options_.audio_out, warning);
+    if (!warning.empty()) warn_(warning);
+  }
+  opened_.store(true, std::memory_order_release);
+}
+
+void IncomingMedia::on_frame(std::function<void(const media::VideoFrame&)> callback) {
+  frame_callback_ = std::move(callback);
+}
+
+void IncomingMedia::start() {
+  if (video_id_) threads_.emplace_back([this](std::stop_token t) { video_loop(t); });
+  if (audio_id_) threads_.emplace_back([this](std::stop_token t) { audio_loop(t); });
+}
+
+void IncomingMedia::insert(const net::PacketHeader& header, crypto::Bytes payload,
+                           std::int64_t now_us) {
+  const bool video = header.stream_id == video_id_;
+  if (!video && header.stream_id != audio_id_) return;
+  last_packet_us_.store(now_us, std::memory_order_relaxed);
+  std::lock_guard lock(receive_mutex_);
+  (video ? video_sequences_ : audio_sequences_).saw(header.sequence);
+  (video ? video_jitter_ : audio_jitter_).insert(payload, now_us);
+}
+
+void IncomingMedia::pump(std::int64_t now_us) {
+  std::lock_guard lock(receive_mutex_);
+  while (auto frame = video_jitter_.pop(now_us)) {
+    if (!video_queue_.push(std::move(frame->frame))) break;
+  }
+  while (auto frame = audio_jitter_.pop(now_us)) {
+    if (!audio_queue_.push(std::move(*frame))) break;
+  }
+  frames_in_jitter_buffers_.store(video_jitter_.stats().depth_frames +
+                                  audio_jitter_.stats().depth_frames);
+}
+
+std::optional<std::int64_t> IncomingMedia::next_deadline_us() const {
+  std::lock_guard lock(receive_mutex_);
+  std::optional<std::int64_t> wake;
+  for (const auto* jitter : {&video_jitter_, &audio_jitter_}) {
+    if (auto deadline = jitter->next_deadline_us())
+      wake = std::min(wake.value_or(*deadline), *deadline);
+  }
+  return wake;
+}
+
+bool IncomingMedia::poll_keyframe_request(std::int64_t now_us) {
+  std::lock_guard lock(receive_mutex_);
+  if (!video_jitter_.poll_keyframe_request(now_us)) return false;
+  keyframe_requests_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+net::ReceiverReport IncomingMedia::publish(const agent::AgentStats& agent_stats) {
+  std::uint64_t expected = 0;
+  media::JitterStats video_jitter;
+  {
+    std::lock_guard lock(receive_mutex_);
+    expected = video_sequences_.expected() + audio_sequences_.expected();
+    video_jitter = video_jitter_.stats();
+  }
+  net::ReceiverReport report;
+  std::lock_guard lock(stats_mutex_);
+  for (const auto& id : {video_id_, audio_id_}) {
+    if (!id) continue;
+    auto it = agent_stats.receiving.find(*id);
+    if (it != agent_stats.receiving.end()) receiving_[*id] = it->second;
+  }
+  for (const auto& [id, stream] : receiving_)
+    report.packets_received += stream.accepted();
+  packets_expected_ = expected;
+  video_jitter_stats_ = video_jitter;
+  report.packets_lost = expected > report.packets_received ? expected - report.packets_received : 0;
+  report.frames_decoded = frames_decoded_.load();
+  report.latency_p50_us = static_cast<std::uint32_t>(latency_.percentile_ms(50) * 1000);
+  report.latency_p95_us = static_cast<std::uint32_t>(latency_.percentile_ms(95) * 1000);
+  return report;
+}
+
+void IncomingMedia::drain() const {
+  const std::int64_t give_up = media::now_us() + 1'000'000;
+  const std::int64_t quiet_us = 200'000 + std::int64_t{options_.latency_ms} * 1000;
+  while (media::now_us() < give_up) {
+    const bool quiet = media::now_us() - last_packet_us_.load() > quiet_us;
+    if (quiet && frames_in_jitter_buffers_.load() == 0 && video_queue_.size() == 0 &&
+        audio_queue_.size() == 0) {
+      return;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+void IncomingMedia::stop() {
+  for (auto& thread : threads_)
+    thread.request_stop();
+  threads_.clear();  // joins
+}
+
+void IncomingMedia::finish() {
+  {
+    std::lock_guard lock(recorder_mutex_);
+    if (finished_) return;
+    finished_ = true;
+    if (recording_wanted_) open_recorder_locked(kUnseenPicture);
+    if (recorder_) {
+      try {
+        recorder_->close();
+      } catch (const std::exception& e) {
+        warn_(e.what());
+      }
+    }
+  }
+  if (options_.snapshot_path.empty()) return;
+  if (auto frame = latest_.get()) {
+    try {
+      media::write_png(options_.snapshot_path, frame->bgr);
+    } catch (const std::exception& e) {
+      warn_(e.what());
+    }
+  } else {
+    warn_("no frame was decoded: no snapshot written");
+  }
+}
+
+// Called with recorder_mutex_ held, once the recording's picture size is known.
+void IncomingMedia::open_recorder_locked(cv::Size picture) {
+  media::RecorderStreams streams = *recording_wanted_;
+  recording_wanted_.reset();
+  streams.video->width = picture.width;
+  streams.video->height = picture.height;
+  try {
+    recorder_ = std::make_unique<media::Recorder>(options_.record_path, streams);
+  } catch (const std::exception& e) {
+    warn_(e.what());
+    held_audio_.clear();
+    return;
+  }
+  for (const media::EncodedFrame& frame : held_audio_)
+    recorder_->write(frame);
+  held_audio_.clear();
+}
+
+void IncomingMedia::record(const media::EncodedFrame& frame, cv::Size picture) {
+  std::lock_guard lock(recorder_mutex_);
+  if (recording_wanted_) {
+    if (!picture.empty()) {
+      open_recorder_locked(picture);
+    } else if (frame.codec == media::Codec::kOpus) {
+      if (held_audio_.size() == kMaxHeldAudio) held_audio_.pop_front();
+      held_audio_.push_back(frame);
+      return;
+    }
+  }
+  if (recorder_) recorder_->write(frame);
+}
+
+void IncomingMedia::video_loop(std::stop_token stop) {
+  media::H264Decoder decoder;
+  auto present = [&](std::vector<media::VideoFrame> frames) {
+    for (media::VideoFrame& frame : frames) {
+      const std::int64_t now = media::now_us();
+      {
+        std::lock_guard lock(stats_mutex_);
+        latency_.add(now - frame.capture_time_us);
+        if (last_frame_us_ != 0) {
+          longest_video_gap_us_ = std::max(longest_video_gap_us_, now - last_frame_us_);
+        }
+        last_frame_us_ = now;
+      }
+      std::int64_t expected_zero = 0;
+      first_frame_us_.compare_exchange_strong(expected_zero, now);
+      frames_decoded_.fetch_add(1);
+      if (frame_callback_) frame_callback_(frame);
+      latest_.put(std::move(frame));
+    }
+    std::lock_guard lock(stats_mutex_);
+    decoder_stats_ = decoder.stats();
+  };
+  while (!stop.stop_requested()) {
+    auto encoded = video_queue_.pop_for(100ms, stop);
+    if (!encoded) continue;
+    // Decoded before it is recorded: a recording that waits for the picture size gets it
+    // from the very keyframe it starts with.
+    std::vector<media::VideoFrame> frames = decoder.decode(*encoded);
+    record(*encoded, decoder.frame_size());
+    present(std::move(frames));
+  }
+  present(decoder.flush());  // a decoder may hold the last picture back
+}
+
+void IncomingMedia::audio_loop(std::stop_token stop) {
+  media::OpusAudioDecoder decoder;
+  while (!stop.stop_requested()) {
+    auto released = audio_queue_.pop_for(100ms, stop);
+    if (!released) continue;
+    record(released->frame, {});
+    // Cover lost frames: the last one from this packet's FEC, the others by concealment.
+    const std::uint64_t lost = std::min(released->frames_lost_before, kMaxConcealedFrames);
+    for (std::uint64_t i = 0; i < lost; ++i) {
+      const bool last = i + 1 == lost;
+      audio_sink_->play(last ? decoder.recover_with_fec(released->frame) : decoder.conceal());
+      audio_frames_concealed_.fetch_add(1);
+    }
+    audio_sink_->play(decoder.decode(released->frame));
+    audio_frames_played_.fetch_add(1);
+  }
+}
+
+void IncomingMedia::write_stats(QJsonObject& stats) const {
+  auto n = [](std::uint64_t value) { return static_cast<qint64>(value); };
+  // The sink is opened once, before the threads start; read it only after that.
+  const bool opened = opened_.load(std::memory_order_acquire);
+  std::lock_guard lock(stats_mutex_);
+  std::uint64_t received = 0, reordered = 0, replays = 0, too_old = 0, forged = 0, failures = 0;
+  std::uint64_t switches = 0, epochs = 0;
+  for (const auto& [id, stream] : receiving_) {
+    received += stream.accepted();
+    reordered += stream.packets_reordered;
+    replays += stream.count(net::OpenStatus::kReplay);
+    too_old += stream.count(net::OpenStatus::kTooOld);
+    forged += stream.count(net::OpenStatus::kForged);
+    failures += stream.count(net::OpenStatus::kCipherFailure);
+    switches += stream.unit_switches;
+    epochs = std::max(epochs, stream.epochs);
+  }
+  stats["packets_received"] = n(received);
+  stats["packets_lost"] = n(packets_expected_ > received ? packets_expected_ - received : 0);
+  stats["packets_reordered"] = n(reordered);
+  stats["packets_duplicate"] = n(replays);
+  stats["decrypt_failures"] = n(forged + failures);
+  stats["replays_rejected"] = n(replays + too_old);
+  stats["frames_decoded"] = n(frames_decoded_.load());
+  const media::JitterStats& jitter = video_jitter_stats_;
+  stats["frames_dropped"] =
+      n(jitter.frames_dropped + jitter.frames_evicted + jitter.frames_missing +
+        jitter.frames_corrupt + jitter.frames_skipped + video_queue_.dropped());
+  stats["keyframe_requests"] = n(keyframe_requests_.load());
+  stats["audio_frames_played"] = n(audio_frames_played_.load());
+  stats["audio_frames_concealed"] = n(audio_frames_concealed_.load());
+  stats["audio_underruns"] = n(opened && audio_sink_ ? audio_sink_->stats().underruns : 0);
+  QJsonObject latency;
+  latency["p50"] = latency_.percentile_ms(50);
+  latency["p95"] = latency_.percentile_ms(95);
+  latency["p99"] = latency_.percentile_ms(99);
+  latency["samples"] = n(latency_.count());
+  stats["latency_ms"] = latency;
+  const std::int64_t first = first_frame_us_.load();
+  stats["time_to_first_frame_ms"] = first == 0 ? -1.0 : (first - options_.started_us) / 1000.0;
+  stats["unit_switches"] = n(switches);
+  stats["epochs"] = n(epochs);
+  stats["decode_errors"] = n(decoder_stats_.decode_errors);
+  stats["longest_video_gap_ms"] = longest_video_gap_us_ / 1000.0;
+  QJsonObject video_jitter;
+  video_jitter["frames_complete"] = n(jitter.frames_complete);
+  video_jitter["frames_released"] = n(jitter.frames_released);
+  video_jitter["frames_buffered"] = n(jitter.depth_frames);
+  video_jitter["fragments_late"] = n(jitter.fragments_late);
+  video_jitter["fragments_duplicate"] = n(jitter.fragments_duplicate);
+  stats["video_jitter"] = video_jitter;
+  if (auto frame = latest_.get()) {
+    QJsonObject snapshot;
+    snapshot["frame_id"] = n(frame->frame_number);
+    snapshot["capture_time_us"] = static_cast<qint64>(frame->capture_time_us);
+    snapshot["width"] = frame->bgr.cols;
+    snapshot["height"] = frame->bgr.rows;
+    stats["last_frame"] = snapshot;
+  }
+}
+
+}  // namespace agentcast::app

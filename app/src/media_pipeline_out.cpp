@@ -1,0 +1,275 @@
+#include "media_pipeline_out.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "agentcast/media/audio_source.h"
+#include "agentcast/media/file_source.h"
+#include "agentcast/media/h264_codec.h"
+#include "agentcast/media/opus_codec.h"
+#include "agentcast/media/packetizer.h"
+#include "agentcast/media/video_source.h"
+
+namespace agentcast::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::size_t kCaptureQueueFrames = 2;  // capture → encoder: freshness first
+constexpr std::size_t kSendQueueFrames = 64;    // encoders → network send
+
+}  // namespace
+
+OutgoingMedia::OutgoingMedia(OutgoingMediaOptions options)
+    : options_(std::move(options)),
+      capture_queue_(kCaptureQueueFrames),
+      send_queue_(kSendQueueFrames) {
+  open_video();
+  open_audio();
+  if (!has_video() && !has_audio()) {
+    throw std::invalid_argument("--video none --audio none: nothing to send");
+  }
+}
+
+OutgoingMedia::~OutgoingMedia() {
+  stop();
+}
+
+bool OutgoingMedia::has_video() const noexcept {
+  return video_source_ || video_file_;
+}
+bool OutgoingMedia::has_audio() const noexcept {
+  return audio_source_ || audio_file_;
+}
+
+void OutgoingMedia::open_video() {
+  media::VideoSourceOptions video_options;
+  video_options.width = options_.width;
+  video_options.height = options_.height;
+  video_options.fps = options_.fps;
+  video_options.seconds_per_image = options_.seconds_per_image;
+  const std::string& video = options_.video;
+  if (video.rfind("file:", 0) == 0) {
+    media::FileSourceOptions file_options;
+    file_options.loop = options_.loop;
+    file_options.width = options_.width;
+    file_options.height = options_.height;
+    video_file_ = media::FileSource::open(video.substr(5), file_options);
+    if (!video_file_->has_video()) throw std::runtime_error(video + ": the file has no video");
+    if (!video_file_->video_passthrough()) {
+      options_.fps = static_cast<int>(video_file_->fps() > 0 ? video_file_->fps() : options_.fps);
+    }
+  } else if (video != "none") {
+    try {
+      video_source_ = media::open_video_source(video, video_options);
+    } catch (const media::CameraUnavailableError& e) {
+      if (!options_.video_fallback) throw;
+      warnings_.push_back(std::string(e.what()) + ": sending the test pattern instead");
+      video_source_ = media::open_video_source("test", video_options);
+    }
+  }
+  if (video_source_ || (video_file_ && !video_file_->video_passthrough())) {
+    media::H264EncoderSettings settings;
+    settings.width = options_.width;
+    settings.height = options_.height;
+    settings.fps = options_.fps;
+    settings.bitrate_kbps = options_.bitrate_kbps;
+    settings.keyframe_interval = options_.keyframe_interval;
+    video_encoder_ = std::make_unique<media::H264Encoder>(settings);
+  }
+}
+
+void OutgoingMedia::open_audio() {
+  const std::string& audio = options_.audio;
+  if (audio.rfind("file:", 0) == 0) {
+    media::FileSourceOptions file_options;
+    file_options.loop = options_.loop;
+    audio_file_ = media::FileSource::open(audio.substr(5), file_options);
+    if (!audio_file_->has_audio()) throw std::runtime_error(audio + ": the file has no audio");
+  } else if (audio != "none") {
+    try {
+      audio_source_ = media::open_audio_source(audio);
+    } catch (const media::AudioDeviceError& e) {
+      if (!options_.audio_fallback) throw;
+      warnings_.push_back(std::string(e.what()) + ": sending a tone instead");
+      audio_source_ = media::open_audio_source("tone");
+    }
+  }
+  if (has_audio()) audio_encoder_ = std::make_unique<media::OpusAudioEncoder>();
+}
+
+std::vector<net::StreamDescription> OutgoingMedia::streams() const {
+  std::vector<net::StreamDescription> streams;
+  if (has_video()) {
+    net::StreamDescription video;
+    video.id = options_.video_stream_id;
+    video.kind = net::MediaKind::kVideo;
+    video.codec = "h264";
+    video.width = options_.width;
+    video.height = options_.height;
+    video.fps = options_.fps;
+    if (video_file_ && video_file_->video_passthrough()) {
+      video.width = video_file_->size().width;
+      video.height = video_file_->size().height;
+      video.fps = static_cast<int>(video_file_->fps() + 0.5);
+    }
+    streams.push_back(std::move(video));
+  }
+  if (has_audio()) {
+    net::StreamDescription audio;
+    audio.id = options_.audio_stream_id;
+    audio.kind = net::MediaKind::kAudio;
+    audio.codec = "opus";
+    audio.sample_rate = media::kAudioSampleRate;
+    audio.channels = media::kAudioChannels;
+    streams.push_back(std::move(audio));
+  }
+  return streams;
+}
+
+std::vector<std::uint16_t> OutgoingMedia::stream_ids() const {
+  std::vector<std::uint16_t> ids;
+  if (has_video()) ids.push_back(options_.video_stream_id);
+  if (has_audio()) ids.push_back(options_.audio_stream_id);
+  return ids;
+}
+
+void OutgoingMedia::add_streams(SessionAgent& agent) const {
+  if (has_video()) agent.add_outgoing(options_.video_stream_id, net::MediaKind::kVideo);
+  if (has_audio()) agent.add_outgoing(options_.audio_stream_id, net::MediaKind::kAudio);
+}
+
+void OutgoingMedia::start(SessionAgent& agent, net::UdpSocket& udp, Route route) {
+  agent_ = &agent;
+  udp_ = &udp;
+  route_ = std::move(route);
+  threads_.emplace_back([this](std::stop_token t) { send_loop(t); });
+  if (video_source_ || (video_file_ && !video_file_->video_passthrough())) {
+    threads_.emplace_back([this](std::stop_token t) { capture_video_loop(t); });
+  }
+  if (has_video()) threads_.emplace_back([this](std::stop_token t) { encode_video_loop(t); });
+  if (has_audio()) threads_.emplace_back([this](std::stop_token t) { audio_loop(t); });
+}
+
+void OutgoingMedia::stop() {
+  for (auto& thread : threads_)
+    thread.request_stop();
+  // Wake the stages that wait on something other than a stop token.
+  capture_queue_.close();
+  send_queue_.close();
+  if (video_file_) video_file_->interrupt();
+  if (audio_file_) audio_file_->interrupt();
+  threads_.clear();  // joins
+}
+
+void OutgoingMedia::capture_video_loop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    std::optional<media::VideoFrame> frame =
+        video_file_ ? video_file_->next_raw_video() : video_source_->next();
+    if (!frame) break;
+    frames_captured_.fetch_add(1);
+    capture_queue_.push(std::move(*frame));
+  }
+  capture_queue_.close();
+}
+
+void OutgoingMedia::encode_video_loop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    if (video_file_ && video_file_->video_passthrough()) {
+      auto encoded = video_file_->next_encoded_video();
+      if (!encoded) break;
+      frames_captured_.fetch_add(1);
+      frames_encoded_.fetch_add(1);
+      send_queue_.push(std::move(*encoded));
+      continue;
+    }
+    auto frame = capture_queue_.pop_for(100ms, stop);
+    if (!frame) {
+      if (capture_queue_.closed()) break;
+      continue;
+    }
+    if (keyframe_wanted_.exchange(false)) video_encoder_->request_keyframe();
+    for (auto& encoded : video_encoder_->encode(*frame)) {
+      frames_encoded_.fetch_add(1);
+      send_queue_.push(std::move(encoded));
+    }
+  }
+}
+
+void OutgoingMedia::audio_loop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    auto frame = audio_file_ ? audio_file_->next_audio() : audio_source_->next();
+    if (!frame) break;
+    if (auto encoded = audio_encoder_->encode(*frame)) {
+      audio_frames_encoded_.fetch_add(1);
+      send_queue_.push(std::move(*encoded));
+    }
+  }
+}
+
+void OutgoingMedia::send_loop(std::stop_token stop) {
+  media::Packetizer packetizer(agent_->max_payload());
+  std::vector<std::uint8_t> packet(agent_->mtu());
+  std::uint64_t dropped_seen = 0;
+  while (!stop.stop_requested()) {
+    auto frame = send_queue_.pop_for(100ms, stop);
+    // A frame lost to backpressure breaks the picture's references: start again at a keyframe.
+    if (const std::uint64_t dropped = send_queue_.dropped(); dropped != dropped_seen) {
+      dropped_seen = dropped;
+      keyframe_wanted_ = true;
+    }
+    if (!frame) continue;
+    const std::vector<net::Endpoint> endpoints = route_(*frame);
+    if (endpoints.empty()) continue;  // nobody to send to yet
+    const bool video = frame->codec == media::Codec::kH264;
+    const std::uint16_t stream = video ? options_.video_stream_id : options_.audio_stream_id;
+    // Several receivers: each packet is sealed once and the same bytes go to every one.
+    (video ? video_frames_sent_ : audio_frames_sent_).fetch_add(1);
+    packetizer.fragment(*frame, [&](std::span<const std::uint8_t> fragment) {
+      const net::SealResult sealed = agent_->seal(stream, fragment, packet);
+      if (sealed.status != net::SealStatus::kOk) {
+        send_errors_.fetch_add(1);
+        return;
+      }
+      for (const net::Endpoint& to : endpoints) {
+        if (udp_->send_to(crypto::Bytes(packet.data(), sealed.size), to) == net::UdpStatus::kOk) {
+          packets_sent_.fetch_add(1, std::memory_order_relaxed);
+          bytes_sent_.fetch_add(sealed.size, std::memory_order_relaxed);
+        } else {
+          send_errors_.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+    });
+  }
+}
+
+void OutgoingMedia::write_stats(QJsonObject& stats, const agent::AgentStats& agent_stats) const {
+  auto count = [](const std::atomic<std::uint64_t>& v) {
+    return static_cast<qint64>(v.load(std::memory_order_relaxed));
+  };
+  stats["frames_captured"] = count(frames_captured_);
+  stats["frames_dropped_buffer"] = static_cast<qint64>(capture_queue_.dropped());
+  stats["frames_encoded"] = count(frames_encoded_);
+  stats["audio_frames_encoded"] = count(audio_frames_encoded_);
+  stats["video_frames_sent"] = count(video_frames_sent_);
+  stats["audio_frames_sent"] = count(audio_frames_sent_);
+  stats["send_queue_dropped"] = static_cast<qint64>(send_queue_.dropped());
+  stats["packets_sent"] = count(packets_sent_);
+  stats["bytes_sent"] = count(bytes_sent_);
+  stats["send_errors"] = count(send_errors_);
+  std::uint64_t switches = 0, epochs = 0, sealed = 0, delayed = 0;
+  for (const std::uint16_t id : stream_ids()) {
+    auto it = agent_stats.sending.find(id);
+    if (it == agent_stats.sending.end()) continue;
+    switches += it->second.unit_switches;
+    delayed += it->second.epoch_changes_delayed;
+    epochs = std::max(epochs, it->second.epochs);
+    sealed += it->second.packets_sealed;
+  }
+  stats["packets_sealed"] = static_cast<qint64>(sealed);
+  stats["unit_switches"] = static_cast<qint64>(switches);
+  stats["epochs"] = static_cast<qint64>(epochs);
+  stats["epoch_changes_delayed"] = static_cast<qint64>(delayed);
+}
+
+}  // namespace agentcast::app

@@ -1,0 +1,55 @@
+#include "seed_distribution.h"
+
+#include <cstdio>
+#include <utility>
+
+namespace agentcast::app {
+
+SeedDistributor::SeedDistributor(SessionAgent& agent, std::vector<std::uint16_t> streams)
+    : agent_(agent), streams_(std::move(streams)) {}
+
+// A stream may use its next epoch's seed only after packets_per_epoch more packets, so
+// drawing it as soon as the previous one is taken puts it at every peer a whole epoch
+// ahead of use.
+void SeedDistributor::distribute(const Deliver& deliver) {
+  if (agent_.params().seed_mode != net::SeedMode::kDistributed) return;
+  for (const std::uint16_t stream : streams_) {
+    // Only this thread hands out seeds, and a stream cannot change epoch without one, so
+    // the epoch owed stays owed until set_next_seed() below.
+    const std::optional<std::uint32_t> epoch = agent_.epoch_needing_seed(stream);
+    if (!epoch) continue;
+    net::SeedMessage seed{stream, *epoch, crypto::Secret::random(crypto::kSeedSize)};
+    generated_.fetch_add(1, std::memory_order_relaxed);
+    // The peers first: a stream already past its quota changes epoch on its next packet.
+    deliver(seed);
+    if (!agent_.set_next_seed(stream, seed.epoch, seed.seed)) {
+      std::fprintf(stderr, "stream %u refused the seed of epoch %u\n", stream, seed.epoch);
+      continue;
+    }
+    pending_[stream] = std::move(seed);
+  }
+}
+
+const net::SeedMessage* SeedDistributor::pending(std::uint16_t stream, std::uint32_t epoch) const {
+  auto it = pending_.find(stream);
+  return it != pending_.end() && it->second.epoch == epoch ? &it->second : nullptr;
+}
+
+bool SeedDistributor::send(net::TlsConnection& control, const net::SeedMessage& seed) {
+  try {
+    control.send(net::encode_control(seed));
+  } catch (const net::ControlError&) {
+    return false;
+  }
+  distributed_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+bool SeedIntake::provide(SessionAgent& agent, const net::SeedMessage& seed, bool allowed) {
+  received_.fetch_add(1, std::memory_order_relaxed);
+  if (allowed && agent.provide_seed(seed.stream_id, seed.epoch, seed.seed)) return true;
+  refused_.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
+}  // namespace agentcast::app

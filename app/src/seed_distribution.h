@@ -1,0 +1,65 @@
+#pragma once
+// Distributed seed mode (patent Fig. 15, 18) over the control channel. The end that sends a
+// stream is its seed generating section: the sender for its media, a viewer that sends
+// back for its back streams. The other end hands what arrives to its receiving sections.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <vector>
+
+#include "agentcast/net/control_messages.h"
+#include "agentcast/net/tls_channel.h"
+#include "session_agent.h"
+
+namespace agentcast::app {
+
+class SeedDistributor {
+ public:
+  // Hands a seed to every peer that needs it, before the stream may use it.
+  using Deliver = std::function<void(const net::SeedMessage&)>;
+
+  // `streams`: outgoing streams of `agent` whose seeds this end generates. The agent must
+  // outlive the distributor.
+  SeedDistributor(SessionAgent& agent, std::vector<std::uint16_t> streams);
+
+  // Draws the seed of every stream that owes one and passes it to `deliver`, then to the
+  // stream. Does nothing in synchronized mode. One thread at a time.
+  void distribute(const Deliver& deliver);
+
+  // The seed a stream holds for `epoch`, if that is the one not yet in use: a peer that
+  // joins now needs it too. Same thread as distribute().
+  const net::SeedMessage* pending(std::uint16_t stream, std::uint32_t epoch) const;
+
+  // Sends one seed over a control channel and counts it; false if the channel failed.
+  bool send(net::TlsConnection& control, const net::SeedMessage& seed);
+
+  std::uint64_t generated() const noexcept { return generated_.load(std::memory_order_relaxed); }
+  std::uint64_t distributed() const noexcept {
+    return distributed_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  SessionAgent& agent_;
+  std::vector<std::uint16_t> streams_;
+  std::map<std::uint16_t, net::SeedMessage> pending_;  // by stream id
+  std::atomic<std::uint64_t> generated_{0}, distributed_{0};
+};
+
+// The receiving side of distributed seeds: counts what arrives and what the agent refused.
+class SeedIntake {
+ public:
+  // Provides `seed` to its incoming stream unless `allowed` is false (a peer naming a
+  // stream that is not its own). A refused seed (unknown stream, or an epoch this end
+  // cannot hold yet) is counted, not fatal: the stream plays on until it reaches that epoch.
+  bool provide(SessionAgent& agent, const net::SeedMessage& seed, bool allowed = true);
+
+  std::uint64_t received() const noexcept { return received_.load(std::memory_order_relaxed); }
+  std::uint64_t refused() const noexcept { return refused_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint64_t> received_{0}, refused_{0};
+};
+
+}  // namespace agentcast::app

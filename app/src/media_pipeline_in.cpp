@@ -282,8 +282,9 @@ void IncomingMedia::write_stats(QJsonObject& stats) const {
   const bool opened = opened_.load(std::memory_order_acquire);
   std::lock_guard lock(stats_mutex_);
   std::uint64_t received = 0, reordered = 0, replays = 0, too_old = 0, forged = 0, failures = 0;
-  std::uint64_t switches = 0, epochs = 0;
+  std::uint64_t switches = 0, epochs = 0, no_instruction = 0;
   for (const auto& [id, stream] : receiving_) {
+    no_instruction += stream.count(net::OpenStatus::kNoInstruction);
     received += stream.accepted();
     reordered += stream.packets_reordered;
     replays += stream.count(net::OpenStatus::kReplay);
@@ -317,6 +318,7 @@ void IncomingMedia::write_stats(QJsonObject& stats) const {
   const std::int64_t first = first_frame_us_.load();
   stats["time_to_first_frame_ms"] = first == 0 ? -1.0 : (first - options_.started_us) / 1000.0;
   stats["unit_switches"] = n(switches);
+  stats["packets_without_instruction"] = n(no_instruction);
   stats["epochs"] = n(epochs);
   stats["decode_errors"] = n(decoder_stats_.decode_errors);
   stats["longest_video_gap_ms"] = longest_video_gap_us_ / 1000.0;

@@ -89,7 +89,8 @@ CallResult run_call(const CallSetup& setup) {
                                         "--duration",       std::to_string(setup.sender_seconds),
                                         "--identity",       dir + "/identity.pem",
                                         "--stats-json",     dir + "/sender.json",
-                                        "--call-code-file", dir + "/code.txt"};
+                                        "--call-code-file", dir + "/code.txt",
+                                        "--agent-cache",    dir + "/sender-agents"};
   if (setup.record_back) {
     send_args.insert(send_args.end(),
                      {"--record-back", result.back_recording_path, "--snapshot-back",
@@ -119,6 +120,7 @@ CallResult run_call(const CallSetup& setup) {
       "--audio-out",    "wav:" + result.wav_path,
       "--stats-json",   dir + "/viewer.json",
       "--duration",     std::to_string(setup.sender_seconds + 30)};
+  view_args.insert(view_args.end(), {"--agent-cache", dir + "/viewer-agents"});
   view_args.insert(view_args.end(), setup.viewer_args.begin(), setup.viewer_args.end());
   ChildProcess viewer(view_args, dir + "/viewer.out", dir + "/viewer.err");
 

@@ -1,9 +1,15 @@
-// The two seed modes end to end (Fig. 15 and 17): a call in each, with epochs short enough
-// to change several times. Synchronized: both ends step the seed chain. Distributed: the
-// sender's seed generating section sends each next seed over the control channel ahead of
-// use, and the sender never has to wait for one.
+// The four synchronization modes end to end: seeds synchronized (Fig. 17) or distributed
+// (Fig. 15) × selection synchronized (Fig. 6) or instructed (Fig. 5), a call in each, with
+// epochs short enough to change several times. Synchronized seeds: both ends step the seed
+// chain. Distributed: the sender's seed generating section sends each next seed over the
+// control channel ahead of use, and the sender never has to wait for one. Instructed
+// selection: only the sender's agent runs selection control; the viewer's follows the
+// (unit, run) blocks posted over the control channel, and no packet arrives before them.
 
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
 
 #include "e2e/call_runner.h"
 
@@ -18,11 +24,14 @@ constexpr int kEpochPackets = 150;
 constexpr int kBitrateKbps = 20000;
 constexpr int kKeyframeInterval = 2;
 
-CallResult* seed_mode_call(const std::string& mode) {
+CallResult* seed_mode_call(const std::string& mode, const std::string& select = "synchronized",
+                           int seconds = kSeconds, std::vector<std::string> more_args = {}) {
   CallSetup setup;
-  setup.name = "seeds-" + mode;
-  setup.sender_seconds = kSeconds;
-  setup.sender_args = {"--seeds",
+  setup.name = "seeds-" + mode + "-select-" + select;
+  setup.sender_seconds = seconds;
+  setup.sender_args = {"--select",
+                       select,
+                       "--seeds",
                        mode,
                        "--epoch-packets",
                        std::to_string(kEpochPackets),
@@ -30,6 +39,7 @@ CallResult* seed_mode_call(const std::string& mode) {
                        std::to_string(kBitrateKbps),
                        "--keyframe-interval",
                        std::to_string(kKeyframeInterval)};
+  setup.sender_args.insert(setup.sender_args.end(), more_args.begin(), more_args.end());
   return new CallResult(run_call(setup));
 }
 
@@ -51,16 +61,39 @@ class SeedModes : public ::testing::Test {
   static void SetUpTestSuite() {
     synchronized_ = seed_mode_call("synchronized");
     distributed_ = seed_mode_call("distributed");
+    instructed_synchronized_ = seed_mode_call("synchronized", "instructed");
+    // Enough packets (every frame a 1080p keyframe) to run into the third 4096-packet block,
+    // so that the sender posts blocks while media flows, not only when the viewer joins.
+    instructed_distributed_ =
+        seed_mode_call("distributed", "instructed", 10,
+                       {"--size", "1920x1080", "--keyframe-interval", "1", "--bitrate", "50000"});
   }
   static void TearDownTestSuite() {
     delete synchronized_;
     delete distributed_;
+    delete instructed_synchronized_;
+    delete instructed_distributed_;
   }
   static CallResult* synchronized_;
   static CallResult* distributed_;
+  static CallResult* instructed_synchronized_;
+  static CallResult* instructed_distributed_;
 };
 CallResult* SeedModes::synchronized_ = nullptr;
 CallResult* SeedModes::distributed_ = nullptr;
+CallResult* SeedModes::instructed_synchronized_ = nullptr;
+CallResult* SeedModes::instructed_distributed_ = nullptr;
+
+// The viewer followed the sender's posted instructions: it got the first blocks before the
+// session and the later ones ahead of use, refused none, and no packet came before them.
+void expect_instructions_followed(const CallResult& call) {
+  expect_epochs_followed(call);
+  EXPECT_EQ(call.sender["select_mode"].toString(), "instructed");
+  EXPECT_EQ(call.viewer["instructions_refused"].toInt(), 0);
+  EXPECT_GE(call.viewer["instructions_received"].toInt(), 4) << "two blocks of each stream";
+  EXPECT_EQ(call.viewer["packets_without_instruction"].toInt(), 0);
+  EXPECT_GE(call.viewer["unit_switches"].toInt(), 20) << "the viewer hopped units as told";
+}
 
 TEST_F(SeedModes, SynchronizedSeedsAreFollowedAcrossEpochs) {
   expect_epochs_followed(*synchronized_);
@@ -77,6 +110,26 @@ TEST_F(SeedModes, DistributedSeedsArriveAheadOfUse) {
   ASSERT_TRUE(distributed_->sender.contains("epoch_changes_delayed"));
   EXPECT_EQ(distributed_->sender["epoch_changes_delayed"].toInt(), 0);
   EXPECT_GE(distributed_->sender["epochs"].toInt(), 3);
+}
+
+TEST_F(SeedModes, InstructedSelectionWithSynchronizedSeeds) {
+  expect_instructions_followed(*instructed_synchronized_);
+  EXPECT_EQ(instructed_synchronized_->viewer["seeds_received"].toInt(), 0);
+}
+
+TEST_F(SeedModes, InstructedSelectionWithDistributedSeeds) {
+  expect_instructions_followed(*instructed_distributed_);
+  EXPECT_GE(instructed_distributed_->viewer["seeds_received"].toInt(), 3);
+  EXPECT_GE(instructed_distributed_->sender["instruction_blocks_posted"].toInt(), 1)
+      << "a block posted while media flowed";
+  EXPECT_GE(instructed_distributed_->viewer["instructions_received"].toInt(), 5);
+  EXPECT_EQ(instructed_distributed_->sender["epoch_changes_delayed"].toInt(), 0);
+}
+
+TEST_F(SeedModes, SynchronizedSelectionPostsNoInstructions) {
+  EXPECT_EQ(synchronized_->sender["select_mode"].toString(), "synchronized");
+  EXPECT_EQ(synchronized_->sender["instruction_blocks_posted"].toInt(), 0);
+  EXPECT_EQ(synchronized_->viewer["instructions_received"].toInt(), 0);
 }
 
 }  // namespace

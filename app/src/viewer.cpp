@@ -127,7 +127,8 @@ void Viewer::Impl::connect() {
   try {
     fetched = fetch_agent(*control, policy, cache, 10s, options.agent_progress);
   } catch (const AgentRefused& e) {
-    throw ViewerError(ViewerError::Kind::kRefused, e.what());
+    throw ViewerError(ViewerError::Kind::kRefused,
+                      std::string("refused the sender's agent: ") + e.what());
   } catch (const net::ControlError& e) {
     throw ViewerError(ViewerError::Kind::kProtocol,
                       std::string("the connection failed while the agent arrived: ") + e.what());

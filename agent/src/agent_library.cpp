@@ -34,7 +34,14 @@ std::variant<std::shared_ptr<const AgentLibrary>, std::string> AgentLibrary::ope
   if ((api->capabilities & AGENTCAST_CAP_RECEIVE) == 0) {
     return refuse("the agent failed to initialise: it cannot receive");
   }
-  return std::shared_ptr<const AgentLibrary>(new AgentLibrary(handle, api));
+  return std::shared_ptr<const AgentLibrary>(new AgentLibrary(handle, api, path));
+}
+
+void AgentLibrary::pin() const noexcept {
+  // RTLD_NOLOAD finds the loaded object; RTLD_NODELETE marks it never to be unmapped.
+  if (void* again = ::dlopen(path_.c_str(), RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE)) {
+    ::dlclose(again);
+  }
 }
 
 AgentLibrary::~AgentLibrary() {

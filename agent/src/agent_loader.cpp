@@ -76,6 +76,7 @@ LoadOutcome load_agent(std::span<const std::uint8_t> bundle, const LoadPolicy& p
     return forget(LoadError::kInitFailed, "the agent failed to initialise: " + *failure);
   }
 
+  library->pin();
   LoadOutcome outcome;
   outcome.agent = LoadedAgent{std::move(library), manifest, hash, bundle.size()};
   return outcome;

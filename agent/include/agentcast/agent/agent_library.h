@@ -30,11 +30,18 @@ class AgentLibrary {
   std::string name() const { return api_->name != nullptr ? api_->name : ""; }
   std::string version() const { return api_->version != nullptr ? api_->version : ""; }
 
+  // Keeps the library mapped until the process ends, once it has proven itself: libcrypto
+  // and the C++ runtime may hold pointers into an agent that has run (fetched algorithms,
+  // function-local caches), so a working agent is never unloaded. A refused one is.
+  void pin() const noexcept;
+
  private:
-  AgentLibrary(void* handle, const agentcast_agent_api* api) : handle_(handle), api_(api) {}
+  AgentLibrary(void* handle, const agentcast_agent_api* api, std::string path)
+      : handle_(handle), api_(api), path_(std::move(path)) {}
 
   void* handle_;
   const agentcast_agent_api* api_;
+  std::string path_;
 };
 
 }  // namespace agentcast::agent

@@ -75,7 +75,7 @@ ServedAgent serve_agent(net::TlsConnection& connection, const net::HelloMessage&
   const auto answer = next_message(connection, Clock::now() + timeout, error);
   if (!answer) return refuse("the viewer's agent did not get ready: " + error);
   if (const auto* bye = std::get_if<net::ByeMessage>(&*answer)) {
-    return refuse("the viewer refused the agent: " + bye->reason);
+    return refuse("the viewer " + bye->reason);
   }
   const auto* ready = std::get_if<net::AgentReadyMessage>(&*answer);
   if (ready == nullptr) return refuse("the viewer answered the agent with another message");
@@ -107,7 +107,7 @@ FetchedAgent fetch_agent(net::TlsConnection& connection, const agent::LoadPolicy
   const auto first = next_message(connection, deadline, error);
   if (!first) throw refuse("while waiting for the agent, " + error);
   if (const auto* bye = std::get_if<net::ByeMessage>(&*first)) {
-    throw AgentRefused("the sender refused this viewer: " + bye->reason);
+    throw SenderRefused(bye->reason);
   }
 
   agent::LoadOutcome outcome;

@@ -53,10 +53,16 @@ class AgentRefused : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The sender turned this viewer away (with `bye`) instead of shipping an agent.
+class SenderRefused : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Receives the agent the sender ships (after this viewer's Hello), verifies it against the
 // sender's pinned fingerprint, caches and loads it, and answers AgentReady. Throws
-// AgentRefused (the user's reason) or net::ControlError. Control messages that arrive
-// early (instructions) are not expected before AgentReady and are refused as protocol
+// AgentRefused (the user's reason), SenderRefused or net::ControlError. Control messages that
+// arrive early (instructions) are not expected before AgentReady and are refused as protocol
 // errors.
 FetchedAgent fetch_agent(net::TlsConnection& connection, const agent::LoadPolicy& policy,
                          const agent::AgentCache& cache, std::chrono::milliseconds timeout,

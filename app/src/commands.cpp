@@ -230,11 +230,11 @@ int run_view(const std::vector<std::string>& args) {
   options.insecure_reference_units = o.flag("--insecure-reference-units");
   options.name = o.value("--name").value_or(options.name);
   options.connect_timeout_ms = static_cast<int>(o.number("--connect-timeout", 10, 0, 3600) * 1000);
-  options.agent = o.value("--agent").value_or("full");
-  if (options.agent != "full" && options.agent != "receive-only") {
+  options.agent = o.value("--agent").value_or("");
+  if (!options.agent.empty() && options.agent != "full" && options.agent != "receive-only") {
     throw std::invalid_argument("--agent must be full or receive-only");
   }
-  if (options.send_back && options.agent != "full") {
+  if (options.send_back && options.agent == "receive-only") {
     throw std::invalid_argument("--send-back needs a full agent: a receive-only one cannot send");
   }
   options.agent_cache = o.value("--agent-cache").value_or("");

@@ -34,7 +34,9 @@ using namespace std::chrono_literals;
 using net::MediaKind;
 
 constexpr auto kHelloTimeout = 5s;
-constexpr auto kAgentReadyTimeout = 10s;  // a viewer verifies and loads the agent in this time
+constexpr auto kAgentReadyTimeout = 10s;
+constexpr std::int64_t kKeyframeRequestGapUs =
+    300'000;  // a viewer verifies and loads the agent in this time
 constexpr std::int64_t kBackPublishIntervalUs = 1'000'000;
 
 std::string mkdir_private(const std::string& dir) {
@@ -140,7 +142,9 @@ struct Sender::Impl {
   mutable std::mutex back_mutex;
   std::shared_ptr<BackCall> back, last_back;
 
-  std::atomic<std::uint64_t> viewers_refused{0}, keyframe_requests{0}, feedback_rejected{0};
+  std::atomic<std::uint64_t> viewers_refused{0}, keyframe_requests{0}, feedback_rejected{0},
+      keyframe_requests_coalesced{0};
+  std::int64_t last_keyframe_request_us = 0;  // guarded by viewers_mutex
 
   explicit Impl(SenderOptions o)
       : options(std::move(o)),
@@ -541,7 +545,16 @@ void Sender::Impl::handle_feedback(std::uint16_t stream_id, const net::Feedback&
       }
     } else if (std::holds_alternative<net::KeyframeRequest>(feedback)) {
       keyframe_requests.fetch_add(1);
-      outgoing->request_keyframe();
+      // One keyframe answers every viewer that lost one: requests that arrive while the
+      // last one is still on its way are folded into it, so one struggling (or hostile)
+      // viewer cannot turn everyone's stream into back-to-back keyframes.
+      const std::int64_t now = media::now_us();
+      if (now - last_keyframe_request_us >= kKeyframeRequestGapUs) {
+        last_keyframe_request_us = now;
+        outgoing->request_keyframe();
+      } else {
+        keyframe_requests_coalesced.fetch_add(1);
+      }
     } else if (const auto* report = std::get_if<net::ReceiverReport>(&feedback)) {
       viewer.report = *report;
     }
@@ -662,6 +675,7 @@ QJsonObject Sender::stats_json() const {
   };
   s.outgoing->write_stats(stats, s.agent->stats());
   stats["keyframe_requests"] = count(s.keyframe_requests);
+  stats["keyframe_requests_coalesced"] = count(s.keyframe_requests_coalesced);
   stats["viewers_refused"] = count(s.viewers_refused);
   stats["seeds_generated"] = static_cast<qint64>(s.seeds->generated());
   stats["seeds_distributed"] = static_cast<qint64>(s.seeds->distributed());

@@ -111,7 +111,7 @@ void Viewer::Impl::connect() {
                                                             : options.agent_cache);
   net::HelloMessage hello;
   hello.name = options.name;
-  hello.agent = options.agent;
+  hello.agent = options.agent.empty() ? "full" : options.agent;
   hello.platform = agent::this_platform();
   hello.abi = agent::kAgentAbiVersion;
   hello.cached = cache.hashes(net::kMaxCachedAgents);
@@ -121,11 +121,15 @@ void Viewer::Impl::connect() {
 
   agent::LoadPolicy policy;
   policy.trusted_signer = code.fingerprint;  // only the sender in the call code may sign it
+  // Without --agent a viewer takes the agent the sender ships (a broadcast ships the
+  // receive-only one); sending back needs a full one.
   if (options.send_back || options.agent == "full") policy.kind = agent::AgentKind::kFull;
   if (options.agent == "receive-only") policy.kind = agent::AgentKind::kReceiveOnly;
   policy.max_bundle_size = options.max_agent_bytes;
   try {
     fetched = fetch_agent(*control, policy, cache, 10s, options.agent_progress);
+  } catch (const SenderRefused& e) {
+    throw ViewerError(ViewerError::Kind::kRefused, std::string("the sender refused: ") + e.what());
   } catch (const AgentRefused& e) {
     throw ViewerError(ViewerError::Kind::kRefused,
                       std::string("refused the sender's agent: ") + e.what());

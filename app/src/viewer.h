@@ -31,9 +31,10 @@ struct ViewerOptions {
   // are given on joining). Sources are opened by the constructor.
   bool send_back = false;
   OutgoingMediaOptions back;
-  // The agent this viewer asks for: "full" (it can send feedback and media back) or
-  // "receive-only" (decrypt only; feedback then goes over the control channel).
-  std::string agent = "full";
+  // The agent this viewer insists on: "full" (it can send feedback and media back),
+  // "receive-only" (decrypt only; feedback then goes over the control channel), or empty:
+  // whichever the sender ships (a full one in a call, a receive-only one in a broadcast).
+  std::string agent;
   std::string agent_cache;  // the private agent cache; empty: $XDG_CACHE_HOME/agentcast/agents
   std::size_t max_agent_bytes = 16 * 1024 * 1024;  // a larger agent bundle is refused
   AgentProgress agent_progress;                    // called while the agent arrives

@@ -35,8 +35,9 @@ using net::MediaKind;
 
 constexpr auto kHelloTimeout = 5s;
 constexpr auto kAgentReadyTimeout = 10s;
-constexpr std::int64_t kKeyframeRequestGapUs =
-    300'000;  // a viewer verifies and loads the agent in this time
+constexpr std::int64_t kKeyframeRequestGapUs = 300'000;
+constexpr std::size_t kMaxGreeters = 16;  // viewers getting their agent at the same time  // a
+                                          // viewer verifies and loads the agent in this time
 constexpr std::int64_t kBackPublishIntervalUs = 1'000'000;
 
 std::string mkdir_private(const std::string& dir) {
@@ -145,6 +146,15 @@ struct Sender::Impl {
   std::atomic<std::uint64_t> viewers_refused{0}, keyframe_requests{0}, feedback_rejected{0},
       keyframe_requests_coalesced{0};
   std::int64_t last_keyframe_request_us = 0;  // guarded by viewers_mutex
+  struct Greeted {
+    std::unique_ptr<net::TlsConnection> connection;
+    net::HelloMessage hello;
+    agent::AgentKind kind = agent::AgentKind::kFull;
+    bool transferred = false;
+  };
+  // Viewers that have their agent, waiting for the control thread to admit them.
+  std::mutex greeted_mutex;
+  std::vector<Greeted> greeted;
 
   explicit Impl(SenderOptions o)
       : options(std::move(o)),
@@ -177,7 +187,9 @@ struct Sender::Impl {
 
   void start_session();
   void control_loop(std::stop_token stop);
-  void admit(std::unique_ptr<net::TlsConnection> connection);
+  void refuse_viewer(net::TlsConnection& connection, const std::string& reason);
+  void greet(std::unique_ptr<net::TlsConnection> connection);
+  void admit(Greeted greeting);
   std::shared_ptr<BackCall> start_back_call(std::uint16_t slot, const std::string& name,
                                             const agent::StreamJoinState& start);
   void end_back_call();
@@ -260,15 +272,22 @@ void Sender::Impl::end_back_call() {
   call->media.finish();
 }
 
-void Sender::Impl::admit(std::unique_ptr<net::TlsConnection> connection) {
-  auto refuse = [&](const std::string& reason) {
-    viewers_refused.fetch_add(1);
-    try {
-      connection->send(net::encode_control(net::ByeMessage{reason}));
-    } catch (const net::ControlError&) {
-    }
-    std::fprintf(stderr, "refused viewer %s: %s\n", connection->peer().c_str(), reason.c_str());
-  };
+// Refuses a viewer with a reason it is shown (and counts it).
+void Sender::Impl::refuse_viewer(net::TlsConnection& connection, const std::string& reason) {
+  viewers_refused.fetch_add(1);
+  try {
+    connection.send(net::encode_control(net::ByeMessage{reason}));
+  } catch (const net::ControlError&) {
+  }
+  std::fprintf(stderr, "refused viewer %s: %s\n", connection.peer().c_str(), reason.c_str());
+}
+
+// The slow half of admitting a viewer, on a thread of its own so that a viewer that is
+// slow to verify its agent (or never answers) holds up neither the others nor the seeds
+// and instructions of the viewers already watching: the hello, then the agent (Fig. 4A:
+// the viewer gets its agent and loads it before it learns anything of the session).
+void Sender::Impl::greet(std::unique_ptr<net::TlsConnection> connection) {
+  auto refuse = [&](const std::string& reason) { refuse_viewer(*connection, reason); };
   std::optional<std::vector<std::uint8_t>> bytes;
   try {
     bytes = connection->receive(kHelloTimeout, 4096);
@@ -276,8 +295,8 @@ void Sender::Impl::admit(std::unique_ptr<net::TlsConnection> connection) {
     return refuse(e.what());
   }
   if (!bytes) return refuse("no hello within 5 s");
-  const net::DecodedControl decoded = net::decode_control(*bytes);
-  const auto* hello = decoded.message ? std::get_if<net::HelloMessage>(&*decoded.message) : nullptr;
+  net::DecodedControl decoded = net::decode_control(*bytes);
+  auto* hello = decoded.message ? std::get_if<net::HelloMessage>(&*decoded.message) : nullptr;
   if (hello == nullptr) return refuse("expected hello: " + decoded.error);
   if (hello->protocol != net::kControlProtocol) {
     return refuse("protocol " + std::to_string(hello->protocol) + " is not supported");
@@ -291,18 +310,12 @@ void Sender::Impl::admit(std::unique_ptr<net::TlsConnection> connection) {
   if (hello->send_back && current_back()) {
     return refuse("another viewer is sending back: one two-way call at a time");
   }
-
-  std::uint16_t slot = 0;
   {
     std::lock_guard lock(viewers_mutex);
     if (static_cast<int>(viewers.size()) >= options.max_viewers) {
       return refuse("the sender is full (" + std::to_string(options.max_viewers) + " viewers)");
     }
-    while (viewers.count(slot) != 0)
-      ++slot;
   }
-  // Fig. 4A: the viewer gets its agent (a broadcast ships every viewer the receive-only
-  // one) and loads it before it learns anything of the session.
   const agent::AgentKind kind = options.agent == "receive-only" || hello->agent == "receive-only"
                                     ? agent::AgentKind::kReceiveOnly
                                     : agent::AgentKind::kFull;
@@ -314,6 +327,29 @@ void Sender::Impl::admit(std::unique_ptr<net::TlsConnection> connection) {
   }
   if (!served.ok) return refuse(served.reason);
   (served.transferred ? agents_transferred : agents_from_cache).fetch_add(1);
+  std::lock_guard lock(greeted_mutex);
+  greeted.push_back({std::move(connection), std::move(*hello), kind, served.transferred});
+}
+
+// The quick half, on the control thread (which alone adds viewers and sends seeds and
+// instructions, so that a joiner misses none of them).
+void Sender::Impl::admit(Greeted greeting) {
+  std::unique_ptr<net::TlsConnection> connection = std::move(greeting.connection);
+  const net::HelloMessage* hello = &greeting.hello;
+  const agent::AgentKind kind = greeting.kind;
+  auto refuse = [&](const std::string& reason) { refuse_viewer(*connection, reason); };
+  if (hello->send_back && current_back()) {
+    return refuse("another viewer is sending back: one two-way call at a time");
+  }
+  std::uint16_t slot = 0;
+  {
+    std::lock_guard lock(viewers_mutex);
+    if (static_cast<int>(viewers.size()) >= options.max_viewers) {
+      return refuse("the sender is full (" + std::to_string(options.max_viewers) + " viewers)");
+    }
+    while (viewers.count(slot) != 0)
+      ++slot;
+  }
   const bool viewer_can_seal = kind == agent::AgentKind::kFull;
 
   // A fresh seed for this viewer's streams to the sender: no viewer can read another's.
@@ -376,7 +412,7 @@ void Sender::Impl::admit(std::unique_ptr<net::TlsConnection> connection) {
   viewer.slot = slot;
   viewer.name = hello->name;
   viewer.agent = std::string(agent::to_string(kind));
-  viewer.agent_transferred = served.transferred;
+  viewer.agent_transferred = greeting.transferred;
   viewer.address = connection->peer();
   if (!viewer_can_seal || hello->media_port != 0) {
     // A receive-only agent cannot seal a probe: its hello says where media go.
@@ -385,8 +421,8 @@ void Sender::Impl::admit(std::unique_ptr<net::TlsConnection> connection) {
   viewer.send_back = hello->send_back;
   viewer.control = std::move(connection);
   std::fprintf(stderr, "viewer %u joined: %s (%s, %s agent %s%s)\n", slot, viewer.name.c_str(),
-               viewer.address.c_str(), viewer.agent.c_str(), served.transferred ? "sent" : "cached",
-               viewer.send_back ? ", sending back" : "");
+               viewer.address.c_str(), viewer.agent.c_str(),
+               greeting.transferred ? "sent" : "cached", viewer.send_back ? ", sending back" : "");
   const bool media_known = !viewer.media.empty();
   {
     std::lock_guard lock(viewers_mutex);
@@ -470,17 +506,39 @@ std::vector<std::uint16_t> Sender::Impl::post_instructions() {
 
 void Sender::Impl::control_loop(std::stop_token stop) {
   std::vector<std::pair<std::uint16_t, net::Feedback>> pending_feedback;
+  struct Greeter {
+    std::jthread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Greeter> greeters;  // joined when they finish, or when the loop ends
   while (!stop.stop_requested()) {
     std::vector<std::uint16_t> gone = distribute_seeds();
     for (std::uint16_t slot : post_instructions()) {
       if (std::find(gone.begin(), gone.end(), slot) == gone.end()) gone.push_back(slot);
     }
     std::string error;
-    if (auto connection = control_server->accept(100ms, &error)) {
-      admit(std::move(connection));
+    if (auto connection = control_server->accept(greeters.empty() ? 100ms : 20ms, &error)) {
+      if (greeters.size() >= kMaxGreeters) {
+        refuse_viewer(*connection, "too many viewers are joining at once: try again");
+      } else {
+        auto done = std::make_shared<std::atomic<bool>>(false);
+        greeters.push_back({std::jthread([this, done, c = std::move(connection)]() mutable {
+                              greet(std::move(c));
+                              done->store(true);
+                            }),
+                            done});
+      }
     } else if (!error.empty()) {
       std::fprintf(stderr, "control: %s\n", error.c_str());
     }
+    std::erase_if(greeters, [](Greeter& g) { return g.done->load(); });
+    std::vector<Greeted> ready;
+    {
+      std::lock_guard lock(greeted_mutex);
+      ready.swap(greeted);
+    }
+    for (Greeted& greeting : ready)
+      admit(std::move(greeting));
     // A viewer whose control channel closes has left.
     {
       std::lock_guard lock(viewers_mutex);

@@ -34,10 +34,9 @@ using namespace std::chrono_literals;
 using net::MediaKind;
 
 constexpr auto kHelloTimeout = 5s;
-constexpr auto kAgentReadyTimeout = 10s;
-constexpr std::int64_t kKeyframeRequestGapUs = 300'000;
-constexpr std::size_t kMaxGreeters = 16;  // viewers getting their agent at the same time  // a
-                                          // viewer verifies and loads the agent in this time
+constexpr auto kAgentReadyTimeout = 10s;  // a viewer verifies and loads the agent in this time
+constexpr std::int64_t kKeyframeRequestGapUs = 80'000;
+constexpr std::size_t kMaxGreeters = 16;  // viewers getting their agent at the same time
 constexpr std::int64_t kBackPublishIntervalUs = 1'000'000;
 
 std::string mkdir_private(const std::string& dir) {
@@ -603,9 +602,10 @@ void Sender::Impl::handle_feedback(std::uint16_t stream_id, const net::Feedback&
       }
     } else if (std::holds_alternative<net::KeyframeRequest>(feedback)) {
       keyframe_requests.fetch_add(1);
-      // One keyframe answers every viewer that lost one: requests that arrive while the
-      // last one is still on its way are folded into it, so one struggling (or hostile)
-      // viewer cannot turn everyone's stream into back-to-back keyframes.
+      // One keyframe answers every viewer that lost one: requests that arrive within 80 ms
+      // of the last forced keyframe are folded into it, so viewers (struggling or hostile)
+      // cannot force more than about 12 a second. A viewer repeats its request every
+      // 100 ms while it still needs one, so a lost keyframe is asked for again in time.
       const std::int64_t now = media::now_us();
       if (now - last_keyframe_request_us >= kKeyframeRequestGapUs) {
         last_keyframe_request_us = now;

@@ -364,7 +364,8 @@ QJsonObject Viewer::stats_json() const {
   stats["instructions_received"] = static_cast<qint64>(v.instructions_received.load());
   stats["instructions_refused"] = static_cast<qint64>(v.instructions_refused.load());
   stats["feedback_dropped"] = static_cast<qint64>(v.feedback_dropped.load());
-  if (v.fetched) {
+  // `fetched` is written before `joined` is set, by the thread that connects.
+  if (v.joined.load(std::memory_order_acquire) && v.fetched) {
     QJsonObject agent_info;
     agent_info["kind"] =
         QString::fromStdString(std::string(agent::to_string(v.fetched->agent.manifest.kind)));

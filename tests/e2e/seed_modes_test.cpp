@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -118,12 +119,20 @@ TEST_F(SeedModes, InstructedSelectionWithSynchronizedSeeds) {
 }
 
 TEST_F(SeedModes, InstructedSelectionWithDistributedSeeds) {
-  expect_instructions_followed(*instructed_distributed_);
-  EXPECT_GE(instructed_distributed_->viewer["seeds_received"].toInt(), 3);
-  EXPECT_GE(instructed_distributed_->sender["instruction_blocks_posted"].toInt(), 1)
-      << "a block posted while media flowed";
-  EXPECT_GE(instructed_distributed_->viewer["instructions_received"].toInt(), 5);
-  EXPECT_EQ(instructed_distributed_->sender["epoch_changes_delayed"].toInt(), 0);
+  const CallResult& call = *instructed_distributed_;
+  expect_instructions_followed(call);
+  EXPECT_GE(call.viewer["seeds_received"].toInt(), 3);
+  EXPECT_EQ(call.sender["epoch_changes_delayed"].toInt(), 0);
+  // Every block the video stream entered after the first had its successor posted while
+  // media flowed (how many depends on this machine's encoding speed), and every posted
+  // block reached the viewer after the four it got on joining.
+  const qint64 video_packets =
+      call.sender["packets_sealed"].toInteger() - call.sender["audio_frames_sent"].toInteger();
+  const qint64 posted = call.sender["instruction_blocks_posted"].toInteger();
+  EXPECT_GE(posted, video_packets / 4096) << video_packets << " video packets sealed";
+  EXPECT_EQ(call.viewer["instructions_received"].toInteger(), 4 + posted);
+  std::cout << "instructed + distributed: " << video_packets << " video packets, " << posted
+            << " blocks posted while media flowed\n";
 }
 
 TEST_F(SeedModes, SynchronizedSelectionPostsNoInstructions) {

@@ -25,6 +25,18 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr int kSenderSeconds = 13;
+// Under AddressSanitizer every process runs several times slower, and nine of them share
+// two cores: the sanitizer build sends a smaller, slower picture and allows the late
+// joiner more time. The regular build holds the real targets (a second to the first frame).
+#ifdef AGENTCAST_TEST_SANITIZED
+constexpr const char* kSize = "320x180";
+constexpr int kFps = 10;
+constexpr double kFirstFrameLimitMs = 3000;
+#else
+constexpr const char* kSize = "640x360";
+constexpr int kFps = 30;
+constexpr double kFirstFrameLimitMs = 1000;
+#endif
 constexpr int kFromStart = 7;     // viewers that watch from the start; one of them is killed
 constexpr int kVictim = 6;        // the index of the one killed
 constexpr auto kLateJoinAt = 5s;  // after the call code
@@ -94,18 +106,32 @@ class Broadcast : public ::testing::Test {
     const std::string sender_err = dir + "/sender.err";
     r.from_start.resize(kFromStart);  // before anything can fail: the tests index it
     // 640x360 keeps nine decoders and an encoder within two cores.
-    ChildProcess sender({AGENTCAST_BINARY,   "send",
-                         "--listen",         "127.0.0.1:0",
-                         "--agent",          "receive-only",
-                         "--max-viewers",    "9",
-                         "--video",          "test",
-                         "--size",           "640x360",
-                         "--audio",          "tone",
-                         "--duration",       std::to_string(kSenderSeconds),
-                         "--identity",       dir + "/identity.pem",
-                         "--stats-json",     dir + "/sender.json",
-                         "--call-code-file", dir + "/code.txt",
-                         "--agent-cache",    dir + "/sender-agents"},
+    ChildProcess sender({AGENTCAST_BINARY,
+                         "send",
+                         "--listen",
+                         "127.0.0.1:0",
+                         "--agent",
+                         "receive-only",
+                         "--max-viewers",
+                         "9",
+                         "--video",
+                         "test",
+                         "--size",
+                         kSize,
+                         "--fps",
+                         std::to_string(kFps),
+                         "--audio",
+                         "tone",
+                         "--duration",
+                         std::to_string(kSenderSeconds),
+                         "--identity",
+                         dir + "/identity.pem",
+                         "--stats-json",
+                         dir + "/sender.json",
+                         "--call-code-file",
+                         dir + "/code.txt",
+                         "--agent-cache",
+                         dir + "/sender-agents"},
                         dir + "/sender.out", sender_err);
     if (!wait_until([&] { return read_file(dir + "/code.txt").find('\n') != std::string::npos; },
                     30s)) {
@@ -268,7 +294,7 @@ TEST_F(Broadcast, EveryViewerGotTheReceiveOnlyAgent) {
 
 TEST_F(Broadcast, ViewersFromTheStartDecodeAtLeast90PercentOfWhatWasSent) {
   const double sent = run_->sender["video_frames_sent"].toDouble();
-  EXPECT_GT(sent, 250) << "about thirteen seconds at 30 fps";
+  EXPECT_GT(sent, 0.64 * kSenderSeconds * kFps) << "about thirteen seconds of frames";
   for (const ViewerRun* v : survivors()) {
     const double decoded = v->stats["frames_decoded"].toDouble();
     EXPECT_GE(decoded, 0.9 * sent) << v->name << ": sent " << sent << ", decoded " << decoded;
@@ -284,18 +310,18 @@ TEST_F(Broadcast, LateJoinerIsWatchingWithinASecond) {
   const QJsonObject& late = run_->late.stats;
   const double first_frame_ms = late["time_to_first_frame_ms"].toDouble();
   EXPECT_GT(first_frame_ms, 0) << "it showed a frame";
-  EXPECT_LT(first_frame_ms, 1000) << "from the viewer starting to its first frame";
+  EXPECT_LT(first_frame_ms, kFirstFrameLimitMs) << "from the viewer starting to its first frame";
   RecordProperty("late_joiner_time_to_first_frame_ms", std::to_string(first_frame_ms));
   RecordProperty("late_joiner_agent_ready_ms",
                  std::to_string(late["agent"].toObject()["ready_ms"].toDouble()));
   std::cout << "late joiner: time to first frame " << first_frame_ms << " ms, agent ready after "
             << late["agent"].toObject()["ready_ms"].toDouble() << " ms\n";
 
-  EXPECT_GT(run_->sent_at_late_join, 60) << "it joined a running broadcast";
+  EXPECT_GT(run_->sent_at_late_join, 2 * kFps) << "it joined a running broadcast";
   const double sent_while_there =
       run_->sender["video_frames_sent"].toDouble() - run_->sent_at_late_join;
   const double decoded = late["frames_decoded"].toDouble();
-  EXPECT_GT(sent_while_there, 120) << "it watched for several seconds";
+  EXPECT_GT(sent_while_there, 4 * kFps) << "it watched for several seconds";
   std::cout << "late joiner: decoded " << decoded << " of the " << sent_while_there
             << " frames sent after it was listed\n";
   EXPECT_GE(decoded, 0.9 * sent_while_there)

@@ -91,8 +91,8 @@ SessionParams params_from(const agentcast_session_params& in) {
     params.units.units.push_back(static_cast<crypto::UnitId>(in.units[i]));
   }
   params.units.reference_policy = in.allow_insecure_reference_units != 0
-                                       ? crypto::ReferenceUnits::kAllowInsecure
-                                       : crypto::ReferenceUnits::kRefuse;
+                                      ? crypto::ReferenceUnits::kAllowInsecure
+                                      : crypto::ReferenceUnits::kRefuse;
   params.units.validate();
   params.seed_mode = static_cast<net::SeedMode>(in.seed_mode);
   params.select_mode = static_cast<net::SelectMode>(in.select_mode);
@@ -159,16 +159,16 @@ int remove_incoming(agentcast_agent* agent, std::uint16_t stream_id) {
 int seal(agentcast_agent* agent, std::uint16_t stream_id, const std::uint8_t* payload,
          std::size_t payload_size, std::uint8_t* packet, std::size_t packet_capacity,
          std::size_t* size) {
-  const net::SealResult result = agent->core.seal(
-      stream_id, crypto::Bytes(payload, payload_size), crypto::MutableBytes(packet, packet_capacity));
+  const net::SealResult result = agent->core.seal(stream_id, crypto::Bytes(payload, payload_size),
+                                                  crypto::MutableBytes(packet, packet_capacity));
   *size = result.size;
   return static_cast<int>(result.status);
 }
 
 int open(agentcast_agent* agent, const std::uint8_t* packet, std::size_t packet_size,
          std::uint8_t* payload, std::size_t payload_capacity, agentcast_open_info* info) {
-  const net::OpenResult result = agent->core.open(
-      crypto::Bytes(packet, packet_size), crypto::MutableBytes(payload, payload_capacity));
+  const net::OpenResult result = agent->core.open(crypto::Bytes(packet, packet_size),
+                                                  crypto::MutableBytes(payload, payload_capacity));
   info->kind = static_cast<std::uint8_t>(result.header.kind);
   info->stream_id = result.header.stream_id;
   info->epoch = result.header.epoch;
@@ -229,7 +229,8 @@ int instructions(agentcast_agent* agent, std::uint16_t stream_id, std::uint64_t 
     if (block_runs.empty()) return AGENTCAST_E_NONE;
     *count = block_runs.size();
     const std::size_t n = std::min(capacity, block_runs.size());
-    for (std::size_t i = 0; i < n; ++i) runs[i] = {block_runs[i].unit_index, block_runs[i].length};
+    for (std::size_t i = 0; i < n; ++i)
+      runs[i] = {block_runs[i].unit_index, block_runs[i].length};
     return AGENTCAST_OK;
   } catch (...) {
     return AGENTCAST_E_INTERNAL;
@@ -240,9 +241,10 @@ int provide_instructions(agentcast_agent* agent, std::uint16_t stream_id, std::u
                          const agentcast_unit_run* runs, std::size_t count) {
   try {
     std::vector<crypto::UnitRun> block_runs(count);
-    for (std::size_t i = 0; i < count; ++i) block_runs[i] = {runs[i].unit_index, runs[i].length};
+    for (std::size_t i = 0; i < count; ++i)
+      block_runs[i] = {runs[i].unit_index, runs[i].length};
     return agent->core.provide_instructions(stream_id, block, block_runs) ? AGENTCAST_OK
-                                                                         : AGENTCAST_E_REFUSED;
+                                                                          : AGENTCAST_E_REFUSED;
   } catch (...) {
     return AGENTCAST_E_INTERNAL;
   }

@@ -103,7 +103,8 @@ std::vector<std::string> AgentCache::hashes(std::size_t limit) const {
   }
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a > b; });
   std::vector<std::string> out;
-  for (std::size_t i = 0; i < found.size() && i < limit; ++i) out.push_back(found[i].second);
+  for (std::size_t i = 0; i < found.size() && i < limit; ++i)
+    out.push_back(found[i].second);
   return out;
 }
 

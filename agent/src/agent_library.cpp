@@ -15,8 +15,8 @@ std::variant<std::shared_ptr<const AgentLibrary>, std::string> AgentLibrary::ope
     ::dlclose(handle);
     return reason;
   };
-  auto entry = reinterpret_cast<agentcast_agent_entry_fn>(
-      ::dlsym(handle, AGENTCAST_AGENT_ENTRY_SYMBOL));
+  auto entry =
+      reinterpret_cast<agentcast_agent_entry_fn>(::dlsym(handle, AGENTCAST_AGENT_ENTRY_SYMBOL));
   if (entry == nullptr) {
     return refuse("the agent binary has no entry point " AGENTCAST_AGENT_ENTRY_SYMBOL);
   }

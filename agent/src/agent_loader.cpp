@@ -67,10 +67,9 @@ LoadOutcome load_agent(std::span<const std::uint8_t> bundle, const LoadPolicy& p
   if (auto* why = std::get_if<std::string>(&opened)) return forget(LoadError::kNotLoadable, *why);
   auto library = std::get<std::shared_ptr<const AgentLibrary>>(std::move(opened));
   if (library->kind() != manifest.kind) {
-    return forget(LoadError::kWrongKind, "the manifest says " +
-                                             std::string(to_string(manifest.kind)) +
-                                             " but the binary is " +
-                                             std::string(to_string(library->kind())));
+    return forget(LoadError::kWrongKind,
+                  "the manifest says " + std::string(to_string(manifest.kind)) +
+                      " but the binary is " + std::string(to_string(library->kind())));
   }
   if (auto failure = trial_session(library)) {
     return forget(LoadError::kInitFailed, "the agent failed to initialise: " + *failure);
@@ -86,9 +85,9 @@ LoadOutcome load_cached_agent(const std::string& hash, const LoadPolicy& policy,
                               const AgentCache& cache) {
   const auto bundle = cache.read(hash, policy.max_bundle_size);
   if (!bundle) {
-    LoadOutcome outcome = refuse(LoadError::kBundle, "the agent " + hash.substr(0, 12) +
-                                                         "… is not in the cache " +
-                                                         cache.directory() + " (or is damaged)");
+    LoadOutcome outcome =
+        refuse(LoadError::kBundle, "the agent " + hash.substr(0, 12) + "… is not in the cache " +
+                                       cache.directory() + " (or is damaged)");
     outcome.bundle_error = BundleError::kTruncated;
     return outcome;
   }

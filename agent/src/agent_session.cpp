@@ -66,10 +66,9 @@ void AgentSession::add_outgoing(std::uint16_t stream_id, net::MediaKind kind) {
 void AgentSession::add_incoming(std::uint16_t stream_id, net::MediaKind kind,
                                 const StreamJoinState* start) {
   ErrorText error{};
-  check(api_.add_incoming(agent_, stream_id, static_cast<std::uint8_t>(kind),
-                          start != nullptr ? start->epoch : 0,
-                          start != nullptr ? start->seed.bytes().data() : nullptr, error.data(),
-                          error.size()),
+  check(api_.add_incoming(
+            agent_, stream_id, static_cast<std::uint8_t>(kind), start != nullptr ? start->epoch : 0,
+            start != nullptr ? start->seed.bytes().data() : nullptr, error.data(), error.size()),
         error, "incoming stream " + std::to_string(stream_id));
 }
 
@@ -162,7 +161,8 @@ bool AgentSession::provide_instructions(std::uint16_t stream_id, std::uint64_t b
   } catch (...) {
     return false;
   }
-  for (const crypto::UnitRun& run : runs) abi_runs.push_back({run.unit_index, run.length});
+  for (const crypto::UnitRun& run : runs)
+    abi_runs.push_back({run.unit_index, run.length});
   return api_.provide_instructions(agent_, stream_id, block, abi_runs.data(), abi_runs.size()) ==
          AGENTCAST_OK;
 }
@@ -196,7 +196,8 @@ AgentStats AgentSession::stats() const {
       out.packets_reordered = s.packets_reordered;
       out.unit_switches = s.unit_switches;
       out.epochs = s.epochs;
-      for (std::size_t k = 0; k < net::kOpenStatusCount; ++k) out.by_status[k] = s.by_status[k];
+      for (std::size_t k = 0; k < net::kOpenStatusCount; ++k)
+        out.by_status[k] = s.by_status[k];
     }
   }
   return stats;

@@ -24,18 +24,21 @@ std::vector<std::uint8_t> read_binary(const std::string& path) {
   return bytes;
 }
 
-ShippableAgent pack(const crypto::Identity& signer, const std::string& directory,
-                    AgentKind kind) {
+ShippableAgent pack(const crypto::Identity& signer, const std::string& directory, AgentKind kind) {
   BundleManifest manifest;
-  manifest.name = kind == AgentKind::kFull ? "agentcast-agent-full" : "agentcast-agent-receive-only";
+  manifest.name =
+      kind == AgentKind::kFull ? "agentcast-agent-full" : "agentcast-agent-receive-only";
   manifest.version = AGENTCAST_VERSION;
   manifest.kind = kind;
   manifest.capabilities = capabilities_of(kind);
-  for (crypto::UnitId id : crypto::modern_units()) manifest.units.push_back(id);
-  for (crypto::UnitId id : crypto::reference_units()) manifest.units.push_back(id);
+  for (crypto::UnitId id : crypto::modern_units())
+    manifest.units.push_back(id);
+  for (crypto::UnitId id : crypto::reference_units())
+    manifest.units.push_back(id);
   ShippableAgent agent;
   agent.kind = kind;
-  agent.bundle = pack_bundle(manifest, read_binary(directory + "/" + plugin_file_name(kind)), signer);
+  agent.bundle =
+      pack_bundle(manifest, read_binary(directory + "/" + plugin_file_name(kind)), signer);
   agent.content_hash = content_hash(agent.bundle);
   return agent;
 }

@@ -138,12 +138,12 @@ int run_send(const std::vector<std::string>& args) {
                   {"--loop", "--insecure-reference-units"});
   SenderOptions options;
   options.listen = o.value("--listen").value_or(options.listen);
-  options.video = o.value("--video").value_or(options.video);
-  options.audio = o.value("--audio").value_or(options.audio);
-  if (auto size = o.value("--size")) parse_size(*size, options.width, options.height);
-  options.fps = static_cast<int>(o.number("--fps", 30, 1, 120));
-  options.bitrate_kbps = static_cast<int>(o.number("--bitrate", 2000, 50, 100'000));
-  options.keyframe_interval = static_cast<int>(o.number("--keyframe-interval", 0, 0, 10'000));
+  options.media.video = o.value("--video").value_or(options.media.video);
+  options.media.audio = o.value("--audio").value_or(options.media.audio);
+  if (auto size = o.value("--size")) parse_size(*size, options.media.width, options.media.height);
+  options.media.fps = static_cast<int>(o.number("--fps", 30, 1, 120));
+  options.media.bitrate_kbps = static_cast<int>(o.number("--bitrate", 2000, 50, 100'000));
+  options.media.keyframe_interval = static_cast<int>(o.number("--keyframe-interval", 0, 0, 10'000));
   options.agent = o.value("--agent").value_or("full");
   options.max_viewers = static_cast<int>(o.number("--max-viewers", 1, 1, 255));
   const std::string select = o.value("--select").value_or("synchronized");
@@ -159,10 +159,11 @@ int run_send(const std::vector<std::string>& args) {
   options.packets_per_epoch =
       o.number("--epoch-packets", options.packets_per_epoch, 1, std::uint64_t{1} << 40);
   options.identity_path = o.value("--identity").value_or("");
-  options.loop = o.flag("--loop");
+  options.media.loop = o.flag("--loop");
   options.insecure_reference_units = o.flag("--insecure-reference-units");
   options.name = o.value("--name").value_or(options.name);
-  if (auto seconds = o.value("--image-seconds")) options.seconds_per_image = std::stod(*seconds);
+  if (auto seconds = o.value("--image-seconds"))
+    options.media.seconds_per_image = std::stod(*seconds);
   options.record_back_path = o.value("--record-back").value_or("");
   options.snapshot_back_path = o.value("--snapshot-back").value_or("");
   // Silent unless asked: a sender is usually not the one listening.

@@ -62,20 +62,6 @@ void check_audio_out(const std::string& spec) {
       "--audio-out must be default, none, wav:PATH or a device number, not '" + spec + "'");
 }
 
-OutgoingMediaOptions outgoing_options(const SenderOptions& o) {
-  OutgoingMediaOptions out;
-  out.video = o.video;
-  out.audio = o.audio;
-  out.width = o.width;
-  out.height = o.height;
-  out.fps = o.fps;
-  out.bitrate_kbps = o.bitrate_kbps;
-  out.keyframe_interval = o.keyframe_interval;
-  out.loop = o.loop;
-  out.seconds_per_image = o.seconds_per_image;
-  return out;
-}
-
 }  // namespace
 
 std::string default_identity_path() {
@@ -673,7 +659,7 @@ Sender::Sender(SenderOptions options) : impl_(std::make_unique<Impl>(std::move(o
   check_writable(s.options.record_back_path, "--record-back");
   check_writable(s.options.snapshot_back_path, "--snapshot-back");
   check_audio_out(s.options.audio_out_back);
-  s.outgoing = std::make_unique<OutgoingMedia>(outgoing_options(s.options));
+  s.outgoing = std::make_unique<OutgoingMedia>(s.options.media);
   s.start_session();
   const net::Endpoint listen = net::Endpoint::resolve(s.options.listen);
   s.control_server = std::make_unique<net::TlsServer>(s.identity, listen);

@@ -13,20 +13,13 @@
 #include <QtCore/QJsonObject>
 
 #include "agentcast/net/section_config.h"
+#include "media_pipeline_out.h"
 
 namespace agentcast::app {
 
 struct SenderOptions {
   std::string listen = "127.0.0.1:0";  // HOST:PORT; TCP for control, UDP for media
-  std::string video = "test";          // test | camera[:N] | file:PATH | images:GLOB | none
-  std::string audio = "tone";          // tone | mic[:N] | file:PATH | none
-  int width = 1280;
-  int height = 720;
-  int fps = 30;
-  int bitrate_kbps = 2000;
-  int keyframe_interval = 0;  // frames; 0: two seconds
-  bool loop = false;          // file sources start again at the end
-  double seconds_per_image = 2.0;
+  OutgoingMediaOptions media;          // what is sent: the test pattern and tone by default
   int max_viewers = 1;
   std::string agent = "full";  // full | receive-only
   net::SeedMode seeds = net::SeedMode::kSynchronized;

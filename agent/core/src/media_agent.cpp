@@ -146,7 +146,9 @@ std::optional<std::uint64_t> MediaAgent::next_sequence(std::uint16_t stream_id) 
   return it->second->section->next_sequence();
 }
 #else
-StreamJoinState MediaAgent::join_state(std::uint16_t) const { no_sending_section(); }
+StreamJoinState MediaAgent::join_state(std::uint16_t) const {
+  no_sending_section();
+}
 std::optional<std::uint32_t> MediaAgent::epoch_needing_seed(std::uint16_t) const {
   return std::nullopt;
 }
@@ -156,9 +158,10 @@ bool MediaAgent::set_next_seed(std::uint16_t, std::uint32_t, const crypto::Secre
 std::vector<crypto::UnitRun> MediaAgent::instructions(std::uint16_t, std::uint64_t) const {
   return {};
 }
-std::optional<std::uint64_t> MediaAgent::next_sequence(std::uint16_t) const { return std::nullopt; }
+std::optional<std::uint64_t> MediaAgent::next_sequence(std::uint16_t) const {
+  return std::nullopt;
+}
 #endif
-
 
 bool MediaAgent::provide_seed(std::uint16_t stream_id, std::uint32_t epoch,
                               const crypto::Secret& seed) {

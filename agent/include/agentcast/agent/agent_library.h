@@ -26,7 +26,9 @@ class AgentLibrary {
 
   const agentcast_agent_api& api() const noexcept { return *api_; }
   bool can_send() const noexcept { return (api_->capabilities & AGENTCAST_CAP_SEND) != 0; }
-  AgentKind kind() const noexcept { return can_send() ? AgentKind::kFull : AgentKind::kReceiveOnly; }
+  AgentKind kind() const noexcept {
+    return can_send() ? AgentKind::kFull : AgentKind::kReceiveOnly;
+  }
   std::string name() const { return api_->name != nullptr ? api_->name : ""; }
   std::string version() const { return api_->version != nullptr ? api_->version : ""; }
 

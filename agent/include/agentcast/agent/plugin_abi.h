@@ -95,8 +95,8 @@ typedef struct agentcast_stream_stats {
   uint64_t bytes;
   uint64_t unit_switches;
   uint64_t epochs;
-  uint64_t epoch_changes_delayed; /* sending */
-  uint64_t packets_reordered;     /* receiving */
+  uint64_t epoch_changes_delayed;             /* sending */
+  uint64_t packets_reordered;                 /* receiving */
   uint64_t by_status[AGENTCAST_STATUS_SLOTS]; /* receiving: packets by net::OpenStatus */
 } agentcast_stream_stats;
 

@@ -41,7 +41,7 @@ struct StreamJoinState {
 struct AgentStats {
   std::map<std::uint16_t, net::SendingStats> sending;      // by stream id
   std::map<std::uint16_t, net::ReceivingStats> receiving;  // by stream id
-  std::map<std::uint16_t, std::uint32_t> current_epoch;   // by stream id, either direction
+  std::map<std::uint16_t, std::uint32_t> current_epoch;    // by stream id, either direction
   std::uint64_t packets_for_unknown_streams = 0;
 };
 

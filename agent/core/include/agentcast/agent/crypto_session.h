@@ -6,10 +6,10 @@
 #include <cstdint>
 #include <memory>
 
+#include "agentcast/agent/session_params.h"
 #include "agentcast/crypto/epoch_keys.h"
 #include "agentcast/crypto/key_schedule.h"
 #include "agentcast/crypto/secret.h"
-#include "agentcast/agent/session_params.h"
 #include "agentcast/net/receiving_section.h"
 #include "agentcast/net/sending_section.h"
 

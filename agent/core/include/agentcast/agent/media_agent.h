@@ -87,7 +87,9 @@ class MediaAgent {
 #endif
 
   AgentStats stats() const;
-  const SessionParams& params() const noexcept { return params_; }
+  const SessionParams& params() const noexcept {
+    return params_;
+  }
 
  private:
   struct Outgoing;

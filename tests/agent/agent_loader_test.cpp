@@ -39,8 +39,8 @@ class AgentLoader : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    cache_dir_ = fs::temp_directory_path() / ("agentcast-cache-" + std::to_string(::getpid()) +
-                                              "-" + info->name());
+    cache_dir_ = fs::temp_directory_path() /
+                 ("agentcast-cache-" + std::to_string(::getpid()) + "-" + info->name());
     fs::remove_all(cache_dir_);
     cache_ = std::make_unique<AgentCache>(cache_dir_.string());
   }
@@ -103,8 +103,7 @@ TEST_F(AgentLoader, LoadsTheFullAgentAndEveryByteGoesThroughIt) {
     const net::SealResult sealed = sender.seal(1, payload, packet);
     ASSERT_EQ(sealed.status, net::SealStatus::kOk);
     EXPECT_EQ(sealed.size, payload.size() + net::kPacketOverhead);
-    const net::OpenResult result =
-        viewer.open(crypto::Bytes(packet.data(), sealed.size), opened);
+    const net::OpenResult result = viewer.open(crypto::Bytes(packet.data(), sealed.size), opened);
     ASSERT_EQ(result.status, net::OpenStatus::kOk);
     EXPECT_EQ(result.header.sequence, static_cast<std::uint64_t>(i));
     EXPECT_TRUE(std::equal(payload.begin(), payload.end(), opened.begin()));
@@ -121,8 +120,8 @@ TEST_F(AgentLoader, LoadsTheFullAgentAndEveryByteGoesThroughIt) {
 }
 
 TEST_F(AgentLoader, TheReceiveOnlyAgentCannotSend) {
-  const Buffer bundle = pack_bundle(manifest(AgentKind::kReceiveOnly),
-                                    plugin(AgentKind::kReceiveOnly), signer_);
+  const Buffer bundle =
+      pack_bundle(manifest(AgentKind::kReceiveOnly), plugin(AgentKind::kReceiveOnly), signer_);
   const LoadOutcome outcome = load_agent(bundle, policy(AgentKind::kReceiveOnly), *cache_);
   ASSERT_TRUE(outcome.agent) << outcome.reason;
   EXPECT_FALSE(outcome.agent->library->can_send());
@@ -151,8 +150,8 @@ TEST_F(AgentLoader, RefusesABundleFromAnotherSigner) {
 TEST_F(AgentLoader, RefusesABrokenSignature) {
   Buffer bundle = pack_bundle(manifest(AgentKind::kFull), plugin(AgentKind::kFull), signer_);
   const auto parsed = std::get<ParsedBundle>(parse_bundle(bundle));
-  const auto at = std::search(bundle.begin(), bundle.end(), parsed.signature.begin(),
-                              parsed.signature.end());
+  const auto at =
+      std::search(bundle.begin(), bundle.end(), parsed.signature.begin(), parsed.signature.end());
   ASSERT_NE(at, bundle.end());
   at[5] ^= 0x01;
   EXPECT_EQ(refused(bundle, policy()).bundle_error, BundleError::kBadSignature);
@@ -187,13 +186,13 @@ TEST_F(AgentLoader, RefusesTruncatedAndOversizedBundles) {
 }
 
 TEST_F(AgentLoader, RefusesTheWrongKind) {
-  const Buffer bundle = pack_bundle(manifest(AgentKind::kReceiveOnly),
-                                    plugin(AgentKind::kReceiveOnly), signer_);
+  const Buffer bundle =
+      pack_bundle(manifest(AgentKind::kReceiveOnly), plugin(AgentKind::kReceiveOnly), signer_);
   const LoadOutcome outcome = refused(bundle, policy(AgentKind::kFull));
   EXPECT_EQ(outcome.error, LoadError::kWrongKind);
   // A manifest that lies about its binary's kind is caught when the binary says otherwise.
-  const Buffer liar = pack_bundle(manifest(AgentKind::kFull), plugin(AgentKind::kReceiveOnly),
-                                  signer_);
+  const Buffer liar =
+      pack_bundle(manifest(AgentKind::kFull), plugin(AgentKind::kReceiveOnly), signer_);
   EXPECT_EQ(refused(liar, policy()).error, LoadError::kWrongKind);
 }
 

@@ -22,6 +22,7 @@ fi
 seconds=${1:-10}
 out=$PWD/agentcast-output
 mkdir -p "$out"
+rm -f "$out/call-code.txt"  # a code left by an earlier run names a port nobody listens on
 video=test
 [ -e /dev/video0 ] && video=camera:0
 

@@ -13,18 +13,13 @@
 #include <system_error>
 
 #include "agentcast/agent/bundle.h"
+#include "agentcast/net/control_messages.h"
 
 namespace agentcast::agent {
 
 namespace {
 
 namespace fs = std::filesystem;
-
-bool is_hash(const std::string& name) {
-  return name.size() == 64 && std::all_of(name.begin(), name.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
 
 std::runtime_error disk_error(const std::string& what, const std::string& path) {
   return std::runtime_error(what + " " + path + ": " + std::strerror(errno));
@@ -98,7 +93,7 @@ std::vector<std::string> AgentCache::hashes(std::size_t limit) const {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(directory_, ec)) {
     const fs::path& path = entry.path();
-    if (path.extension() != ".bundle" || !is_hash(path.stem().string())) continue;
+    if (path.extension() != ".bundle" || !net::is_content_hash(path.stem().string())) continue;
     found.emplace_back(entry.last_write_time(ec), path.stem().string());
   }
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a > b; });
@@ -110,7 +105,7 @@ std::vector<std::string> AgentCache::hashes(std::size_t limit) const {
 
 std::optional<std::vector<std::uint8_t>> AgentCache::read(const std::string& hash,
                                                           std::size_t max_size) const {
-  if (!is_hash(hash)) return std::nullopt;
+  if (!net::is_content_hash(hash)) return std::nullopt;
   const std::string path = directory_ + "/" + hash + ".bundle";
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return std::nullopt;
@@ -147,7 +142,7 @@ std::string AgentCache::install_binary(const std::string& hash,
 }
 
 void AgentCache::remove(const std::string& hash) const noexcept {
-  if (!is_hash(hash)) return;
+  if (!net::is_content_hash(hash)) return;
   ::unlink((directory_ + "/" + hash + ".bundle").c_str());
   ::unlink((directory_ + "/" + hash + ".so").c_str());
 }

@@ -470,7 +470,7 @@ std::vector<std::uint16_t> Sender::Impl::post_instructions() {
   for (const auto& stream : streams) {
     const std::uint64_t due =
         agent->next_sequence(stream.id).value_or(0) / crypto::kScheduleBlockPackets + 1;
-    auto [posted, first] = instructed_through.try_emplace(stream.id, 1);  // admit sent 0 and 1
+    const auto posted = instructed_through.try_emplace(stream.id, 1).first;  // admit sent 0, 1
     for (std::uint64_t block = posted->second + 1; block <= due; ++block) {
       const net::InstructionsMessage message{stream.id, block,
                                              agent->instructions(stream.id, block)};

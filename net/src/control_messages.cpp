@@ -147,12 +147,6 @@ struct Encoder {
   }
 };
 
-bool is_content_hash(const std::string& hash) {
-  return hash.size() == 64 && std::all_of(hash.begin(), hash.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
 std::string read_hash(CborFieldReader& r, const char* key) {
   std::string hash = r.text(key, 64, 64);
   if (r.error().empty() && !is_content_hash(hash)) r.fail(key, "is not 64 lowercase hex digits");
@@ -252,6 +246,12 @@ std::optional<ControlMessage> decode_session(Reader& r, std::string& error) {
 }
 
 }  // namespace
+
+bool is_content_hash(std::string_view text) noexcept {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
 
 std::vector<std::uint8_t> encode_control(const ControlMessage& message) {
   const QByteArray cbor = QCborValue(std::visit(Encoder{}, message)).toCbor();

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -129,6 +130,10 @@ using ControlMessage = std::variant<HelloMessage, SessionMessage, SeedMessage, B
                                     AgentReadyMessage, InstructionsMessage, FeedbackMessage>;
 
 std::vector<std::uint8_t> encode_control(const ControlMessage& message);
+
+// Whether `text` is a content hash as messages and the agent cache name bundles: SHA-256 in
+// 64 lowercase hex digits.
+bool is_content_hash(std::string_view text) noexcept;
 
 struct DecodedControl {
   std::optional<ControlMessage> message;

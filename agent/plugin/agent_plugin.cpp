@@ -280,6 +280,7 @@ int stats(agentcast_agent* agent, agentcast_stream_stats* streams, std::size_t c
       entry.unit_switches = sending.unit_switches;
       entry.epochs = sending.epochs;
       entry.epoch_changes_delayed = sending.epoch_changes_delayed;
+      entry.current_unit = static_cast<std::uint8_t>(sending.current_unit + 1);
       put(id, entry);
     }
     for (const auto& [id, receiving] : all.receiving) {
@@ -289,6 +290,7 @@ int stats(agentcast_agent* agent, agentcast_stream_stats* streams, std::size_t c
       entry.unit_switches = receiving.unit_switches;
       entry.epochs = receiving.epochs;
       entry.packets_reordered = receiving.packets_reordered;
+      entry.current_unit = static_cast<std::uint8_t>(receiving.current_unit + 1);
       for (std::size_t s = 0; s < net::kOpenStatusCount; ++s) {
         entry.by_status[s] = receiving.by_status[s];
       }

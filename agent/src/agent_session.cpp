@@ -191,9 +191,11 @@ AgentStats AgentSession::stats() const {
       out.unit_switches = s.unit_switches;
       out.epochs = s.epochs;
       out.epoch_changes_delayed = s.epoch_changes_delayed;
+      out.current_unit = static_cast<std::int32_t>(s.current_unit) - 1;
     } else {
       net::ReceivingStats& out = stats.receiving[s.stream_id];
       out.packets_reordered = s.packets_reordered;
+      out.current_unit = static_cast<std::int32_t>(s.current_unit) - 1;
       out.unit_switches = s.unit_switches;
       out.epochs = s.epochs;
       for (std::size_t k = 0; k < net::kOpenStatusCount; ++k)

@@ -86,6 +86,39 @@ ServedAgent serve_agent(net::TlsConnection& connection, const net::HelloMessage&
   return served;
 }
 
+AgentProblem classify(const agent::LoadOutcome& refused) noexcept {
+  using agent::BundleError;
+  using agent::LoadError;
+  switch (refused.error) {
+    case LoadError::kWrongKind:
+    case LoadError::kNotLoadable:
+      return AgentProblem::kIncompatible;
+    case LoadError::kInitFailed:
+      return AgentProblem::kBroken;
+    case LoadError::kCache:
+      return AgentProblem::kCache;
+    case LoadError::kBundle:
+      break;
+  }
+  switch (refused.bundle_error) {
+    case BundleError::kUnknownSigner:
+    case BundleError::kBadSignature:
+    case BundleError::kTamperedBinary:
+      return AgentProblem::kSignature;
+    case BundleError::kWrongPlatform:
+    case BundleError::kWrongAbi:
+      return AgentProblem::kIncompatible;
+    case BundleError::kOversized:
+      return AgentProblem::kTooLarge;
+    case BundleError::kTruncated:
+    case BundleError::kBadMagic:
+    case BundleError::kTrailingBytes:
+    case BundleError::kManifestUnparsable:
+      return AgentProblem::kBroken;
+  }
+  return AgentProblem::kBroken;
+}
+
 FetchedAgent fetch_agent(net::TlsConnection& connection, const agent::LoadPolicy& policy,
                          const agent::AgentCache& cache, std::chrono::milliseconds timeout,
                          const AgentProgress& progress) {
@@ -94,13 +127,14 @@ FetchedAgent fetch_agent(net::TlsConnection& connection, const agent::LoadPolicy
     if (progress) progress(step, done, total);
   };
   // Tells the sender why, then stops: nothing has been loaded.
-  auto refuse = [&](const std::string& reason) -> AgentRefused {
+  auto refuse = [&](const std::string& reason,
+                    AgentProblem problem = AgentProblem::kBroken) -> AgentRefused {
     try {
       send(connection, net::ByeMessage{"refused the agent: " + reason});
     } catch (const net::ControlError&) {
       // The sender is gone: the user still gets the reason.
     }
-    return AgentRefused(reason);
+    return AgentRefused(reason, problem);
   };
 
   std::string error;
@@ -119,7 +153,8 @@ FetchedAgent fetch_agent(net::TlsConnection& connection, const agent::LoadPolicy
   } else if (const auto* offer = std::get_if<net::AgentOfferMessage>(&*first)) {
     if (offer->size > policy.max_bundle_size) {
       throw refuse("the agent is " + std::to_string(offer->size) +
-                   " bytes, more than the limit of " + std::to_string(policy.max_bundle_size));
+                       " bytes, more than the limit of " + std::to_string(policy.max_bundle_size),
+                   AgentProblem::kTooLarge);
     }
     std::vector<std::uint8_t> bundle;
     bundle.reserve(static_cast<std::size_t>(offer->size));
@@ -137,14 +172,15 @@ FetchedAgent fetch_agent(net::TlsConnection& connection, const agent::LoadPolicy
       report(AgentStep::kReceiving, bundle.size(), offer->size);
     }
     if (agent::content_hash(bundle) != offer->hash) {
-      throw refuse("the agent's bytes do not match the hash the sender announced");
+      throw refuse("the agent's bytes do not match the hash the sender announced",
+                   AgentProblem::kSignature);
     }
     report(AgentStep::kVerifying, bundle.size(), offer->size);
     outcome = agent::load_agent(bundle, policy, cache);
   } else {
     throw refuse("the sender sent something other than an agent");
   }
-  if (!outcome.agent) throw refuse(outcome.reason);
+  if (!outcome.agent) throw refuse(outcome.reason, classify(outcome));
   report(AgentStep::kLoading, outcome.agent->bundle_size, outcome.agent->bundle_size);
   send(connection, net::AgentReadyMessage{outcome.agent->content_hash});
   report(AgentStep::kReady, outcome.agent->bundle_size, outcome.agent->bundle_size);

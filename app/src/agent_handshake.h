@@ -47,10 +47,26 @@ struct FetchedAgent {
   bool from_cache = false;
 };
 
+// What was wrong with a refused agent, in the terms a user can act on.
+enum class AgentProblem {
+  kNone,
+  kSignature,     // unknown signer, bad signature, or a binary that does not match it
+  kIncompatible,  // another platform or ABI, the wrong kind, or the loader refused it
+  kTooLarge,      // larger than the configured limit
+  kBroken,        // truncated, unparsable, a broken transfer, or it failed to start
+  kCache,         // the private agent cache could not store it
+};
+AgentProblem classify(const agent::LoadOutcome& refused) noexcept;
+
 // The refusal of an agent, with the loader's reason; the sender has been told (Bye).
 class AgentRefused : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  AgentRefused(const std::string& reason, AgentProblem problem)
+      : std::runtime_error(reason), problem_(problem) {}
+  AgentProblem problem() const noexcept { return problem_; }
+
+ private:
+  AgentProblem problem_;
 };
 
 // The sender turned this viewer away (with `bye`) instead of shipping an agent.

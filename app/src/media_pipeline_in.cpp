@@ -1,10 +1,12 @@
 #include "media_pipeline_in.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "agentcast/media/audio_output.h"
 #include "agentcast/media/opus_codec.h"
+#include "agentcast/media/packetizer.h"
 
 namespace agentcast::app {
 namespace {
@@ -89,7 +91,23 @@ void IncomingMedia::insert(const net::PacketHeader& header, crypto::Bytes payloa
   last_packet_us_.store(now_us, std::memory_order_relaxed);
   std::lock_guard lock(receive_mutex_);
   (video ? video_sequences_ : audio_sequences_).saw(header.sequence);
+  bytes_received_ += payload.size() + net::kPacketOverhead;
+  if (!video) {
+    if (const auto fragment = media::parse_fragment(payload)) {
+      const std::pair times{fragment->capture_time_us, now_us};
+      if (last_audio_times_ && times.first > last_audio_times_->first) {
+        const double transit_change = static_cast<double>(
+            (times.second - last_audio_times_->second) - (times.first - last_audio_times_->first));
+        audio_jitter_us_ += (std::abs(transit_change) - audio_jitter_us_) / 16.0;
+      }
+      if (!last_audio_times_ || times.first > last_audio_times_->first) last_audio_times_ = times;
+    }
+  }
   (video ? video_jitter_ : audio_jitter_).insert(payload, now_us);
+}
+
+void IncomingMedia::set_volume(float volume) noexcept {
+  volume_.store(std::clamp(volume, 0.0F, 1.0F), std::memory_order_relaxed);
 }
 
 void IncomingMedia::pump(std::int64_t now_us) {
@@ -135,6 +153,8 @@ net::ReceiverReport IncomingMedia::publish(const agent::AgentStats& agent_stats)
     if (!id) continue;
     auto it = agent_stats.receiving.find(*id);
     if (it != agent_stats.receiving.end()) receiving_[*id] = it->second;
+    if (auto epoch = agent_stats.current_epoch.find(*id); epoch != agent_stats.current_epoch.end())
+      current_epoch_[*id] = epoch->second;
   }
   for (const auto& [id, stream] : receiving_)
     report.packets_received += stream.accepted();
@@ -260,6 +280,16 @@ void IncomingMedia::video_loop(std::stop_token stop) {
 
 void IncomingMedia::audio_loop(std::stop_token stop) {
   media::OpusAudioDecoder decoder;
+  // The gain is applied here, on the playback thread, not in the device callback.
+  auto play = [this](media::AudioFrame frame) {
+    const float gain =
+        muted_.load(std::memory_order_relaxed) ? 0.0F : volume_.load(std::memory_order_relaxed);
+    if (gain < 1.0F) {
+      for (std::int16_t& sample : frame.samples)
+        sample = static_cast<std::int16_t>(std::lround(sample * gain));
+    }
+    audio_sink_->play(frame);
+  };
   while (!stop.stop_requested()) {
     auto released = audio_queue_.pop_for(100ms, stop);
     if (!released) continue;
@@ -268,10 +298,10 @@ void IncomingMedia::audio_loop(std::stop_token stop) {
     const std::uint64_t lost = std::min(released->frames_lost_before, kMaxConcealedFrames);
     for (std::uint64_t i = 0; i < lost; ++i) {
       const bool last = i + 1 == lost;
-      audio_sink_->play(last ? decoder.recover_with_fec(released->frame) : decoder.conceal());
+      play(last ? decoder.recover_with_fec(released->frame) : decoder.conceal());
       audio_frames_concealed_.fetch_add(1);
     }
-    audio_sink_->play(decoder.decode(released->frame));
+    play(decoder.decode(released->frame));
     audio_frames_played_.fetch_add(1);
   }
 }
@@ -280,6 +310,13 @@ void IncomingMedia::write_stats(QJsonObject& stats) const {
   auto n = [](std::uint64_t value) { return static_cast<qint64>(value); };
   // The sink is opened once, before the threads start; read it only after that.
   const bool opened = opened_.load(std::memory_order_acquire);
+  std::uint64_t bytes_received = 0;
+  double audio_jitter_us = 0;
+  {
+    std::lock_guard lock(receive_mutex_);
+    bytes_received = bytes_received_;
+    audio_jitter_us = audio_jitter_us_;
+  }
   std::lock_guard lock(stats_mutex_);
   std::uint64_t received = 0, reordered = 0, replays = 0, too_old = 0, forged = 0, failures = 0;
   std::uint64_t switches = 0, epochs = 0, no_instruction = 0;
@@ -294,7 +331,19 @@ void IncomingMedia::write_stats(QJsonObject& stats) const {
     switches += stream.unit_switches;
     epochs = std::max(epochs, stream.epochs);
   }
+  // The unit and epoch of the video stream (the audio one's without video).
+  for (const auto& id : {video_id_, audio_id_}) {
+    const auto stream = id ? receiving_.find(*id) : receiving_.end();
+    if (stream == receiving_.end() || stream->second.current_unit < 0) continue;
+    const auto unit = static_cast<std::size_t>(stream->second.current_unit);
+    stats["unit"] = unit < unit_names_.size() ? QString::fromStdString(unit_names_[unit])
+                                              : QString::number(unit);
+    stats["epoch"] = n(current_epoch_.count(*id) ? current_epoch_.at(*id) : 0);
+    break;
+  }
   stats["packets_received"] = n(received);
+  stats["bytes_received"] = n(bytes_received);
+  stats["jitter_ms"] = audio_jitter_us / 1000.0;
   stats["packets_lost"] = n(packets_expected_ > received ? packets_expected_ - received : 0);
   stats["packets_reordered"] = n(reordered);
   stats["packets_duplicate"] = n(replays);

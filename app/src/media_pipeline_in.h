@@ -72,6 +72,11 @@ class IncomingMedia {
 
   // Called on the video thread with every decoded frame (for a display). Before start().
   void on_frame(std::function<void(const media::VideoFrame&)> callback);
+  // The session's units in order, so that statistics name the current one. Before start().
+  void set_unit_names(std::vector<std::string> names) { unit_names_ = std::move(names); }
+  // Playback gain (0 .. 1) and mute, applied before the audio sink; any thread.
+  void set_volume(float volume) noexcept;
+  void set_muted(bool muted) noexcept { muted_.store(muted, std::memory_order_relaxed); }
   // Starts the decode threads. After open().
   void start();
 
@@ -123,11 +128,18 @@ class IncomingMedia {
   std::optional<std::uint16_t> video_id_, audio_id_;
   std::atomic<bool> opened_{false};
   std::function<void(const media::VideoFrame&)> frame_callback_;
+  std::vector<std::string> unit_names_;
+  std::atomic<float> volume_{1.0F};
+  std::atomic<bool> muted_{false};
 
   // The receive thread's state; the mutex lets other threads take consistent figures.
   mutable std::mutex receive_mutex_;
   media::JitterBuffer video_jitter_, audio_jitter_;
   SequenceTracker video_sequences_, audio_sequences_;
+  std::uint64_t bytes_received_ = 0;  // on the wire, of the packets inserted
+  // RFC 3550 interarrival jitter of the audio frames (sent at a steady 20 ms), in µs.
+  double audio_jitter_us_ = 0;
+  std::optional<std::pair<std::int64_t, std::int64_t>> last_audio_times_;  // capture, arrival
 
   media::FrameBuffer<media::EncodedFrame> video_queue_;
   media::FrameBuffer<media::ReleasedFrame> audio_queue_;
@@ -155,6 +167,7 @@ class IncomingMedia {
   LatencyRecorder latency_;
   // Of this pipeline's streams; a stream the agent no longer has keeps its last figures.
   std::map<std::uint16_t, net::ReceivingStats> receiving_;
+  std::map<std::uint16_t, std::uint32_t> current_epoch_;
   std::uint64_t packets_expected_ = 0;
   media::JitterStats video_jitter_stats_;
   media::H264DecoderStats decoder_stats_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "agentcast/crypto/cipher_unit.h"
 #include "agentcast/media/audio_source.h"
 #include "agentcast/media/file_source.h"
 #include "agentcast/media/h264_codec.h"
@@ -141,6 +142,7 @@ void OutgoingMedia::add_streams(SessionAgent& agent) const {
 
 void OutgoingMedia::start(SessionAgent& agent, net::UdpSocket& udp, Route route) {
   agent_ = &agent;
+  params_.store(&agent.params(), std::memory_order_release);
   udp_ = &udp;
   route_ = std::move(route);
   threads_.emplace_back([this](std::stop_token t) { send_loop(t); });
@@ -168,6 +170,7 @@ void OutgoingMedia::capture_video_loop(std::stop_token stop) {
         video_file_ ? video_file_->next_raw_video() : video_source_->next();
     if (!frame) break;
     frames_captured_.fetch_add(1);
+    if (preview_) preview_(*frame);
     capture_queue_.push(std::move(*frame));
   }
   capture_queue_.close();
@@ -265,6 +268,20 @@ void OutgoingMedia::write_stats(QJsonObject& stats, const agent::AgentStats& age
     delayed += it->second.epoch_changes_delayed;
     epochs = std::max(epochs, it->second.epochs);
     sealed += it->second.packets_sealed;
+  }
+  // The unit and epoch of the video stream (the audio one's without video).
+  for (const std::uint16_t id : stream_ids()) {
+    auto it = agent_stats.sending.find(id);
+    if (it == agent_stats.sending.end() || it->second.current_unit < 0) continue;
+    const auto unit = static_cast<std::size_t>(it->second.current_unit);
+    const agent::SessionParams* params = params_.load(std::memory_order_acquire);
+    stats["unit"] = params != nullptr && unit < params->units.units.size()
+                        ? QString::fromUtf8(crypto::unit_name(params->units.units[unit]))
+                        : QString::number(unit);
+    const auto epoch = agent_stats.current_epoch.find(id);
+    stats["epoch"] =
+        static_cast<qint64>(epoch == agent_stats.current_epoch.end() ? 0 : epoch->second);
+    break;
   }
   stats["packets_sealed"] = static_cast<qint64>(sealed);
   stats["unit_switches"] = static_cast<qint64>(switches);

@@ -80,6 +80,12 @@ class OutgoingMedia {
   // Adds the streams to the agent's sending section; before start().
   void add_streams(SessionAgent& agent) const;
 
+  // Called with every captured picture before it is encoded (a preview), on the capture
+  // thread. Before start().
+  void on_preview(std::function<void(const media::VideoFrame&)> callback) {
+    preview_ = std::move(callback);
+  }
+
   // Starts capturing and sending. `agent` and `udp` must outlive stop().
   void start(SessionAgent& agent, net::UdpSocket& udp, Route route);
   // Stops every thread and joins them. Idempotent.
@@ -117,6 +123,8 @@ class OutgoingMedia {
   SessionAgent* agent_ = nullptr;
   net::UdpSocket* udp_ = nullptr;
   Route route_;
+  std::function<void(const media::VideoFrame&)> preview_;
+  std::atomic<const agent::SessionParams*> params_{nullptr};  // for the statistics thread
   std::vector<std::jthread> threads_;
 
   std::atomic<std::uint64_t> frames_captured_{0}, frames_encoded_{0}, audio_frames_encoded_{0};

@@ -12,6 +12,7 @@ namespace agentcast::app {
 
 class Options {
  public:
+  Options() = default;  // nothing given
   // Throws std::invalid_argument for an option not in `valued` or `flags`, or a missing value.
   Options(const std::vector<std::string>& args, const std::set<std::string>& valued,
           const std::set<std::string>& flags);

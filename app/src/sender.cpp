@@ -16,6 +16,7 @@
 #include <QtCore/QJsonArray>
 
 #include "agent_handshake.h"
+#include "agentcast/crypto/cipher_unit.h"
 #include "agentcast/crypto/identity.h"
 #include "agentcast/net/call_code.h"
 #include "agentcast/net/control_messages.h"
@@ -130,12 +131,16 @@ struct Sender::Impl {
 
   std::atomic<std::uint64_t> viewers_refused{0}, keyframe_requests{0}, feedback_rejected{0},
       keyframe_requests_coalesced{0};
+  std::function<void(const media::VideoFrame&)> back_frame_callback;  // set before run()
+  std::atomic<float> back_volume{1.0F};
+  std::atomic<bool> back_muted{false};
   std::int64_t last_keyframe_request_us = 0;  // guarded by viewers_mutex
   struct Greeted {
     std::unique_ptr<net::TlsConnection> connection;
     net::HelloMessage hello;
     agent::AgentKind kind = agent::AgentKind::kFull;
     bool transferred = false;
+    bool send_back = false;  // hello.send_back, or send_back_if_call in a call
   };
   // Viewers that have their agent, waiting for the control thread to admit them.
   std::mutex greeted_mutex;
@@ -236,6 +241,13 @@ std::shared_ptr<Sender::Impl::BackCall> Sender::Impl::start_back_call(
   audio.sample_rate = media::kAudioSampleRate;
   audio.channels = media::kAudioChannels;
   call->media.open({video, audio});
+  std::vector<std::string> unit_names;
+  for (const crypto::UnitId unit : agent->params().units.units)
+    unit_names.emplace_back(crypto::unit_name(unit));
+  call->media.set_unit_names(std::move(unit_names));
+  if (back_frame_callback) call->media.on_frame(back_frame_callback);
+  call->media.set_volume(back_volume.load());
+  call->media.set_muted(back_muted.load());
   agent->add_incoming(video.id, MediaKind::kVideo, &start);
   agent->add_incoming(audio.id, MediaKind::kAudio, &start);
   call->media.start();
@@ -295,6 +307,10 @@ void Sender::Impl::greet(std::unique_ptr<net::TlsConnection> connection) {
   if (hello->send_back && current_back()) {
     return refuse("another viewer is sending back: one two-way call at a time");
   }
+  // The viewer app's "send back if this is a call": a broadcast, or a call that already
+  // has its two-way viewer, takes it as a plain viewer instead of turning it away.
+  const bool send_back = hello->send_back || (hello->send_back_if_call && hello->agent == "full" &&
+                                              options.agent != "receive-only" && !current_back());
   {
     std::lock_guard lock(viewers_mutex);
     if (static_cast<int>(viewers.size()) >= options.max_viewers) {
@@ -313,7 +329,8 @@ void Sender::Impl::greet(std::unique_ptr<net::TlsConnection> connection) {
   if (!served.ok) return refuse(served.reason);
   (served.transferred ? agents_transferred : agents_from_cache).fetch_add(1);
   std::lock_guard lock(greeted_mutex);
-  greeted.push_back({std::move(connection), std::move(*hello), kind, served.transferred});
+  greeted.push_back(
+      {std::move(connection), std::move(*hello), kind, served.transferred, send_back});
 }
 
 // The quick half, on the control thread (which alone adds viewers and sends seeds and
@@ -323,8 +340,12 @@ void Sender::Impl::admit(Greeted greeting) {
   const net::HelloMessage* hello = &greeting.hello;
   const agent::AgentKind kind = greeting.kind;
   auto refuse = [&](const std::string& reason) { refuse_viewer(*connection, reason); };
-  if (hello->send_back && current_back()) {
-    return refuse("another viewer is sending back: one two-way call at a time");
+  bool send_back = greeting.send_back;
+  if (send_back && current_back()) {
+    if (hello->send_back) {
+      return refuse("another viewer is sending back: one two-way call at a time");
+    }
+    send_back = false;  // it only asked "if this is a call"
   }
   std::uint16_t slot = 0;
   {
@@ -349,13 +370,14 @@ void Sender::Impl::admit(Greeted greeting) {
   session.mtu = static_cast<std::uint32_t>(agent->mtu());
   session.viewer_slot = slot;
   session.streams = streams;
+  session.send_back = send_back;
   for (auto& stream : session.streams) {
     agent::StreamJoinState state = agent->join_state(stream.id);
     stream.epoch = state.epoch;
     stream.seed = state.seed;
   }
   std::shared_ptr<BackCall> call;
-  if (hello->send_back) {
+  if (send_back) {
     try {
       call = start_back_call(slot, hello->name, feedback);
     } catch (const std::exception& e) {
@@ -403,7 +425,7 @@ void Sender::Impl::admit(Greeted greeting) {
     // A receive-only agent cannot seal a probe: its hello says where media go.
     viewer.media = connection->peer_endpoint().with_port(hello->media_port);
   }
-  viewer.send_back = hello->send_back;
+  viewer.send_back = send_back;
   viewer.control = std::move(connection);
   std::fprintf(stderr, "viewer %u joined: %s (%s, %s agent %s%s)\n", slot, viewer.name.c_str(),
                viewer.address.c_str(), viewer.agent.c_str(),
@@ -682,6 +704,24 @@ std::string Sender::call_code() const {
   host = host.substr(0, host.rfind(':'));
   if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
   return net::CallCode{host, bound.port(), impl_->identity.fingerprint()}.to_string();
+}
+
+void Sender::on_preview(std::function<void(const media::VideoFrame&)> callback) {
+  impl_->outgoing->on_preview(std::move(callback));
+}
+
+void Sender::on_back_frame(std::function<void(const media::VideoFrame&)> callback) {
+  impl_->back_frame_callback = std::move(callback);
+}
+
+void Sender::set_back_volume(float volume) {
+  impl_->back_volume.store(std::clamp(volume, 0.0F, 1.0F));
+  if (const auto call = impl_->current_back()) call->media.set_volume(volume);
+}
+
+void Sender::set_back_muted(bool muted) {
+  impl_->back_muted.store(muted);
+  if (const auto call = impl_->current_back()) call->media.set_muted(muted);
 }
 
 std::string Sender::readable_fingerprint() const {

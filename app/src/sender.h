@@ -6,12 +6,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stop_token>
 #include <string>
 
 #include <QtCore/QJsonObject>
 
+#include "agentcast/media/media_types.h"
 #include "agentcast/net/section_config.h"
 #include "media_pipeline_out.h"
 
@@ -58,6 +60,16 @@ class Sender {
   // agentcast://HOST:PORT/#fp=HEX for the address actually bound.
   std::string call_code() const;
   std::string readable_fingerprint() const;
+
+  // Called with every captured picture before it is encoded (a preview), on the capture
+  // thread. Before run(); keep it quick.
+  void on_preview(std::function<void(const media::VideoFrame&)> callback);
+  // Called with every decoded picture a two-way call's viewer sends back, on its video
+  // thread. Before run().
+  void on_back_frame(std::function<void(const media::VideoFrame&)> callback);
+  // The volume of what a two-way call's viewer sends back (0 .. 1) and mute; any thread.
+  void set_back_volume(float volume);
+  void set_back_muted(bool muted);
 
   // Runs until `stop` is requested. Then stops every thread and returns.
   void run(std::stop_token stop);

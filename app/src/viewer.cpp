@@ -9,6 +9,7 @@
 #include <QtCore/QJsonObject>
 
 #include "agentcast/agent/bundle.h"
+#include "agentcast/crypto/cipher_unit.h"
 #include "agentcast/net/call_code.h"
 #include "agentcast/net/control_messages.h"
 #include "agentcast/net/feedback.h"
@@ -28,6 +29,12 @@ using net::MediaKind;
 constexpr std::int64_t kProbeIntervalUs = 100'000;  // until media flows
 constexpr std::int64_t kKeepaliveIntervalUs = 1'000'000;
 constexpr std::int64_t kReportIntervalUs = 1'000'000;
+
+ViewerProgress step_of(ViewerStep step) {
+  ViewerProgress progress;
+  progress.step = step;
+  return progress;
+}
 
 }  // namespace
 
@@ -54,6 +61,8 @@ struct Viewer::Impl {
   std::deque<std::vector<std::uint8_t>> feedback_queue;
   mutable std::mutex text_mutex;
   std::string warnings, end_reason;
+  std::function<void(const media::VideoFrame&)> frame_callback;
+  std::atomic<bool> first_frame_reported{false};
 
   explicit Impl(ViewerOptions o)
       : options(std::move(o)),
@@ -61,11 +70,21 @@ struct Viewer::Impl {
         incoming(IncomingMediaOptions{options.record_path, options.snapshot_path, options.audio_out,
                                       options.latency_ms, media::now_us()},
                  [this](const std::string& text) { warn(text); }) {
-    if (options.send_back) {
-      back = std::make_unique<OutgoingMedia>(options.back);
-      for (const std::string& warning : back->warnings())
-        warn(warning);
-    }
+    if (options.send_back) open_back();
+    incoming.on_frame([this](const media::VideoFrame& frame) {
+      if (!first_frame_reported.exchange(true)) progress(step_of(ViewerStep::kPlaying));
+      if (frame_callback) frame_callback(frame);
+    });
+  }
+
+  void open_back() {
+    back = std::make_unique<OutgoingMedia>(options.back);
+    for (const std::string& warning : back->warnings())
+      warn(warning);
+  }
+
+  void progress(ViewerProgress step) const {
+    if (options.on_progress) options.on_progress(step);
   }
 
   // Reported once, when it happens, and kept for a user interface to show.
@@ -90,12 +109,14 @@ void Viewer::Impl::connect() {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(options.connect_timeout_ms);
   auto backoff = 50ms;
+  progress(step_of(ViewerStep::kConnecting));
   for (;;) {
     try {
-      control = net::tls_connect(sender, code.fingerprint, 5s);
+      control = net::tls_connect(sender, code.fingerprint, 5s,
+                                 [this] { progress(step_of(ViewerStep::kVerifyingCertificate)); });
       break;
     } catch (const net::FingerprintMismatch& e) {
-      throw ViewerError(ViewerError::Kind::kRefused, e.what());
+      throw ViewerError(ViewerError::Kind::kFingerprintMismatch, e.what());
     } catch (const net::ControlError& e) {
       if (std::chrono::steady_clock::now() + backoff >= deadline) {
         throw ViewerError(ViewerError::Kind::kConnect, e.what());
@@ -117,6 +138,7 @@ void Viewer::Impl::connect() {
   hello.cached = cache.hashes(net::kMaxCachedAgents);
   hello.media_port = udp->local_endpoint().port();
   hello.send_back = options.send_back;
+  hello.send_back_if_call = options.send_back_if_call && !options.send_back;
   control->send(net::encode_control(hello));
 
   agent::LoadPolicy policy;
@@ -126,13 +148,31 @@ void Viewer::Impl::connect() {
   if (options.send_back || options.agent == "full") policy.kind = agent::AgentKind::kFull;
   if (options.agent == "receive-only") policy.kind = agent::AgentKind::kReceiveOnly;
   policy.max_bundle_size = options.max_agent_bytes;
+  // The loader accepts only bundles signed by the key the call code pins.
+  const std::string signer = crypto::readable_fingerprint(code.fingerprint);
+  auto on_agent = [&](AgentStep step, std::uint64_t done, std::uint64_t total) {
+    ViewerProgress shown = step_of(ViewerStep::kReceivingAgent);
+    shown.bytes_done = done;
+    shown.bytes_total = total;
+    if (step != AgentStep::kReceiving) shown.signer = signer;
+    if (step == AgentStep::kVerifying) {
+      shown.step = ViewerStep::kVerifyingAgent;
+      shown.from_cache = total == 0;  // nothing was received
+    } else if (step == AgentStep::kLoading) {
+      shown.step = ViewerStep::kLoadingAgent;
+    } else if (step == AgentStep::kReady) {
+      return;  // the session parameters come next: waiting for the first frame
+    }
+    progress(shown);
+  };
   try {
-    fetched = fetch_agent(*control, policy, cache, 10s, options.agent_progress);
+    fetched = fetch_agent(*control, policy, cache, 10s, on_agent);
   } catch (const SenderRefused& e) {
-    throw ViewerError(ViewerError::Kind::kRefused, std::string("the sender refused: ") + e.what());
+    throw ViewerError(ViewerError::Kind::kSenderRefused,
+                      std::string("the sender refused: ") + e.what());
   } catch (const AgentRefused& e) {
-    throw ViewerError(ViewerError::Kind::kRefused,
-                      std::string("refused the sender's agent: ") + e.what());
+    throw ViewerError(ViewerError::Kind::kAgentRefused,
+                      std::string("refused the sender's agent: ") + e.what(), e.problem());
   } catch (const net::ControlError& e) {
     throw ViewerError(ViewerError::Kind::kProtocol,
                       std::string("the connection failed while the agent arrived: ") + e.what());
@@ -149,7 +189,7 @@ void Viewer::Impl::connect() {
                         "the sender's answer does not parse: " + decoded.error);
     }
     if (auto* bye = std::get_if<net::ByeMessage>(&*decoded.message)) {
-      throw ViewerError(ViewerError::Kind::kRefused, "the sender refused: " + bye->reason);
+      throw ViewerError(ViewerError::Kind::kSenderRefused, "the sender refused: " + bye->reason);
     }
     if (auto* posted = std::get_if<net::InstructionsMessage>(&*decoded.message);
         posted != nullptr && messages < 2 * static_cast<int>(net::kMaxStreams)) {
@@ -161,6 +201,12 @@ void Viewer::Impl::connect() {
       throw ViewerError(ViewerError::Kind::kProtocol, "expected the session parameters");
     }
     join(*session);
+    ViewerProgress joined_step = step_of(ViewerStep::kWaitingForFirstFrame);
+    joined_step.signer = signer;
+    joined_step.agent_kind = std::string(agent::to_string(fetched->agent.manifest.kind));
+    joined_step.from_cache = fetched->from_cache;
+    joined_step.sending_back = back != nullptr;
+    progress(joined_step);
     return;
   }
 }
@@ -175,7 +221,7 @@ void Viewer::Impl::provide(const net::InstructionsMessage& message) {
 void Viewer::Impl::join(const net::SessionMessage& session) {
   if (session.units.reference_policy == crypto::ReferenceUnits::kAllowInsecure &&
       !options.insecure_reference_units) {
-    throw ViewerError(ViewerError::Kind::kRefused,
+    throw ViewerError(ViewerError::Kind::kSessionRefused,
                       "the sender wants the insecure reference units; pass "
                       "--insecure-reference-units to accept them");
   }
@@ -190,7 +236,14 @@ void Viewer::Impl::join(const net::SessionMessage& session) {
   try {
     agent = std::make_unique<SessionAgent>(fetched->agent.library, params, agent::Role::kViewer);
   } catch (const agent::AgentError& e) {
-    throw ViewerError(ViewerError::Kind::kRefused, e.what());
+    throw ViewerError(ViewerError::Kind::kAgentRefused, e.what(), AgentProblem::kBroken);
+  }
+  // "Send my camera if this is a call": the sender says whether it takes them.
+  if (session.send_back && !back && agent->can_send()) open_back();
+  if (session.send_back != (back != nullptr)) {
+    throw ViewerError(ViewerError::Kind::kProtocol,
+                      back ? "the sender does not take what this viewer would send back"
+                           : "the sender expects media back that this viewer does not send");
   }
   slot = session.viewer_slot;
   // Every stream of this viewer's to the sender starts from the session's initial seed;
@@ -208,6 +261,10 @@ void Viewer::Impl::join(const net::SessionMessage& session) {
   for (const auto& posted : early_instructions)
     provide(posted);
   early_instructions.clear();
+  std::vector<std::string> unit_names;
+  for (const crypto::UnitId unit : session.units.units)
+    unit_names.emplace_back(crypto::unit_name(unit));
+  incoming.set_unit_names(std::move(unit_names));
   incoming.open(session.streams);
   joined.store(true, std::memory_order_release);
 }
@@ -312,7 +369,35 @@ Viewer::Viewer(ViewerOptions options) : impl_(std::make_unique<Impl>(std::move(o
 Viewer::~Viewer() = default;
 
 void Viewer::on_frame(std::function<void(const media::VideoFrame&)> callback) {
-  impl_->incoming.on_frame(std::move(callback));
+  impl_->frame_callback = std::move(callback);
+}
+
+void Viewer::set_volume(float volume) noexcept {
+  impl_->incoming.set_volume(volume);
+}
+
+void Viewer::set_muted(bool muted) noexcept {
+  impl_->incoming.set_muted(muted);
+}
+
+std::string_view to_string(ViewerStep step) noexcept {
+  switch (step) {
+    case ViewerStep::kConnecting:
+      return "connecting";
+    case ViewerStep::kVerifyingCertificate:
+      return "verifying the sender's certificate";
+    case ViewerStep::kReceivingAgent:
+      return "receiving the agent";
+    case ViewerStep::kVerifyingAgent:
+      return "verifying the agent's signature";
+    case ViewerStep::kLoadingAgent:
+      return "loading the agent";
+    case ViewerStep::kWaitingForFirstFrame:
+      return "waiting for the first frame";
+    case ViewerStep::kPlaying:
+      return "playing";
+  }
+  return "unknown";
 }
 
 void Viewer::run(std::stop_token stop) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
 
 #include <QtCore/QJsonObject>
 
@@ -17,6 +18,29 @@
 #include "media_pipeline_out.h"
 
 namespace agentcast::app {
+
+// The steps a person sees while a viewer connects (the viewer app shows each one).
+enum class ViewerStep {
+  kConnecting,            // reaching the sender's control port (with retries, Fig. 4B)
+  kVerifyingCertificate,  // the TLS handshake: the sender's key against the call code
+  kReceivingAgent,        // bytes_done of bytes_total (a cached agent skips this)
+  kVerifyingAgent,        // its signature against the pinned sender, platform, ABI
+  kLoadingAgent,          // loading it and opening a trial session
+  kWaitingForFirstFrame,  // joined: media flow, no picture decoded yet
+  kPlaying,               // the first picture was decoded
+};
+std::string_view to_string(ViewerStep step) noexcept;
+
+struct ViewerProgress {
+  ViewerStep step = ViewerStep::kConnecting;
+  std::uint64_t bytes_done = 0, bytes_total = 0;  // kReceivingAgent
+  std::string signer;         // kVerifyingAgent on: the safety number of the agent's signer
+  std::string agent_kind;     // kLoadingAgent on: "full" or "receive-only"
+  bool from_cache = false;    // kVerifyingAgent on: the agent came from the private cache
+  bool sending_back = false;  // kWaitingForFirstFrame on: this viewer's camera goes back
+};
+// Called on the thread that runs Viewer::run (kPlaying: on the video thread). Keep it quick.
+using ViewerProgressCallback = std::function<void(const ViewerProgress&)>;
 
 struct ViewerOptions {
   std::string call_code;
@@ -37,18 +61,39 @@ struct ViewerOptions {
   std::string agent;
   std::string agent_cache;  // the private agent cache; empty: $XDG_CACHE_HOME/agentcast/agents
   std::size_t max_agent_bytes = 16 * 1024 * 1024;  // a larger agent bundle is refused
-  AgentProgress agent_progress;                    // called while the agent arrives
+  ViewerProgressCallback on_progress;              // each step of connecting, for a UI
+  // The viewer app's "Send my camera and microphone": send back in a call (a full agent),
+  // but in a broadcast take the receive-only agent and send nothing, instead of being
+  // turned away as `send_back` would be. The sources open only once the agent can send.
+  bool send_back_if_call = false;
 };
 
 // Why a viewer could not start or had to stop, for the user.
 class ViewerError : public std::runtime_error {
  public:
-  enum class Kind { kConnect, kRefused, kProtocol };
-  ViewerError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  enum class Kind {
+    kConnect,              // nobody answered at the call code's address
+    kFingerprintMismatch,  // someone answered, but not the sender the call code names
+    kAgentRefused,         // the agent failed a check: see agent_problem()
+    kSenderRefused,        // the sender turned this viewer away (full, broadcast, ...)
+    kSessionRefused,       // this viewer refused the session (insecure reference units)
+    kProtocol,             // the sender broke the protocol or the connection broke
+  };
+  // What was wrong with a refused agent (kAgentRefused), in the terms a user can act on.
+  using AgentProblem = app::AgentProblem;
+  ViewerError(Kind kind, const std::string& message, AgentProblem problem = AgentProblem::kNone)
+      : std::runtime_error(message), kind_(kind), problem_(problem) {}
   Kind kind() const noexcept { return kind_; }
+  AgentProblem agent_problem() const noexcept { return problem_; }
+  // The command line's exit status 6: the peer's identity or agent was refused.
+  bool is_refusal() const noexcept {
+    return kind_ == Kind::kFingerprintMismatch || kind_ == Kind::kAgentRefused ||
+           kind_ == Kind::kSenderRefused || kind_ == Kind::kSessionRefused;
+  }
 
  private:
   Kind kind_;
+  AgentProblem problem_;
 };
 
 class Viewer {
@@ -63,8 +108,11 @@ class Viewer {
   // Throws ViewerError when connecting or joining fails.
   void run(std::stop_token stop);
 
-  // Called on the video thread with every decoded frame (for a display).
+  // Called on the video thread with every decoded frame (for a display). Before run().
   void on_frame(std::function<void(const media::VideoFrame&)> callback);
+  // Playback volume (0 silent .. 1 as received) and mute; any thread, at any time.
+  void set_volume(float volume) noexcept;
+  void set_muted(bool muted) noexcept;
   // One-line warnings gathered while running (a missing sound card, ...).
   std::string warnings() const;
   // Why the session ended, if the sender said.

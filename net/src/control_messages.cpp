@@ -50,6 +50,7 @@ struct Encoder {
     map.insert(QStringLiteral("name"), QString::fromStdString(m.name));
     // Only when set, so a one-way viewer's hello stays what it always was.
     if (m.send_back) map.insert(QStringLiteral("send_back"), true);
+    if (m.send_back_if_call) map.insert(QStringLiteral("send_back_if_call"), true);
     map.insert(QStringLiteral("platform"), QString::fromStdString(m.platform));
     map.insert(QStringLiteral("abi"), m.abi);
     QCborArray cached;
@@ -77,6 +78,7 @@ struct Encoder {
     map.insert(QStringLiteral("packets_per_epoch"), static_cast<qint64>(m.packets_per_epoch));
     map.insert(QStringLiteral("mtu"), static_cast<qint64>(m.mtu));
     map.insert(QStringLiteral("viewer_slot"), m.viewer_slot);
+    if (m.send_back) map.insert(QStringLiteral("send_back"), true);
     QCborArray streams;
     for (const auto& s : m.streams)
       streams.append(encode_stream(s));
@@ -198,6 +200,7 @@ std::optional<ControlMessage> decode_session(Reader& r, std::string& error) {
   m.packets_per_epoch = static_cast<std::uint64_t>(r.integer("packets_per_epoch", 1, INT64_MAX));
   m.mtu = static_cast<std::uint32_t>(r.integer("mtu", kMinMtu, kMaxMtu));
   m.viewer_slot = static_cast<std::uint16_t>(r.integer("viewer_slot", 0, 0xFF));
+  m.send_back = r.optional_boolean("send_back");
   const QCborArray streams = r.array("streams", 0, kMaxStreams);
   if (seed_mode == "synchronized") {
     m.seed_mode = SeedMode::kSynchronized;
@@ -273,12 +276,8 @@ DecodedControl decode_control(crypto::Bytes bytes) {
     m.protocol = static_cast<int>(r.integer("protocol", 1, 1000));
     m.agent = r.text("agent", 0, kMaxString);
     m.name = r.text("name", 0, kMaxString);
-    const QCborValue send_back = value.toMap().value(QStringLiteral("send_back"));
-    if (send_back.isBool()) {
-      m.send_back = send_back.toBool();
-    } else if (!send_back.isUndefined()) {
-      r.fail("send_back", "is not a boolean");
-    }
+    m.send_back = r.optional_boolean("send_back");
+    m.send_back_if_call = r.optional_boolean("send_back_if_call");
     m.platform = r.text("platform", 1, kMaxString);
     m.abi = static_cast<int>(r.integer("abi", 1, 1000));
     m.media_port = static_cast<std::uint16_t>(r.integer("media_port", 0, 65535));

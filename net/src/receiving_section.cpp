@@ -212,6 +212,7 @@ OpenResult ReceivingSection::open(Bytes packet, MutableBytes out) noexcept {
   if (is_newest) {
     if (unit_at_highest_ && *unit_at_highest_ != selected.index) ++stats_.unit_switches;
     unit_at_highest_ = selected.index;
+    stats_.current_unit = static_cast<std::int32_t>(selected.index);
   }
   if (keys == next_.get()) rotate_to_next();
   result.size = plain_size;

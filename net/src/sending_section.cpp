@@ -114,6 +114,7 @@ SealResult SendingSection::seal(Bytes payload, MutableBytes out) noexcept {
   stats_.bytes_sealed += size;
   if (last_unit_ && *last_unit_ != selected.index) ++stats_.unit_switches;
   last_unit_ = selected.index;
+  stats_.current_unit = static_cast<std::int32_t>(selected.index);
   return {SealStatus::kOk, size};
 }
 

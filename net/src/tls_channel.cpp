@@ -260,7 +260,8 @@ std::unique_ptr<TlsConnection> TlsServer::accept(std::chrono::milliseconds timeo
 
 std::unique_ptr<TlsConnection> tls_connect(const Endpoint& server,
                                            const crypto::Fingerprint& pinned,
-                                           std::chrono::milliseconds timeout) {
+                                           std::chrono::milliseconds timeout,
+                                           const std::function<void()>& on_connected) {
   ignore_sigpipe();
   const auto deadline = Clock::now() + timeout;
   const int fd = ::socket(server.address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -282,6 +283,7 @@ std::unique_ptr<TlsConnection> tls_connect(const Endpoint& server,
     throw ControlError("cannot connect to " + server.to_string() + ": " +
                        (so_error != 0 ? strerror(so_error) : "timed out"));
   }
+  if (on_connected) on_connected();
 
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(new_context(TLS_client_method()),
                                                         SSL_CTX_free);

@@ -126,6 +126,29 @@ TEST(ControlMessages, HelloSendBackIsOptional) {
   EXPECT_NE(decoded.error.find("send_back"), std::string::npos) << decoded.error;
 }
 
+// The viewer app's "send back if this is a call" and the sender's answer in the session:
+// both optional booleans, absent unless set.
+TEST(ControlMessages, SendBackIfCallAndTheSessionAnswerRoundTrip) {
+  HelloMessage maybe = hello_of("full", "porch");
+  maybe.send_back_if_call = true;
+  auto decoded = decode_control(encode_control(maybe));
+  ASSERT_TRUE(decoded.message) << decoded.error;
+  EXPECT_TRUE(std::get<HelloMessage>(*decoded.message).send_back_if_call);
+  EXPECT_FALSE(std::get<HelloMessage>(*decoded.message).send_back);
+
+  SessionMessage session = sample_session();
+  const std::vector<std::uint8_t> one_way = encode_control(session);
+  const std::string key = "send_back";
+  EXPECT_EQ(std::search(one_way.begin(), one_way.end(), key.begin(), key.end()), one_way.end());
+  decoded = decode_control(one_way);
+  ASSERT_TRUE(decoded.message) << decoded.error;
+  EXPECT_FALSE(std::get<SessionMessage>(*decoded.message).send_back);
+  session.send_back = true;
+  decoded = decode_control(encode_control(session));
+  ASSERT_TRUE(decoded.message) << decoded.error;
+  EXPECT_TRUE(std::get<SessionMessage>(*decoded.message).send_back);
+}
+
 TEST(ControlMessages, AgentShippingMessagesRoundTrip) {
   HelloMessage hello = hello_of("full", "den");
   hello.cached = {std::string(64, 'a'), std::string(64, '0')};

@@ -88,9 +88,9 @@ typedef struct agentcast_unit_run {
 
 typedef struct agentcast_stream_stats {
   uint16_t stream_id;
-  uint8_t direction; /* AGENTCAST_STREAM_SENDING or _RECEIVING */
-  uint8_t reserved;
-  uint32_t epoch; /* the stream's current epoch */
+  uint8_t direction;    /* AGENTCAST_STREAM_SENDING or _RECEIVING */
+  uint8_t current_unit; /* 1 + the index of the newest packet's unit; 0 before the first */
+  uint32_t epoch;       /* the stream's current epoch */
   uint64_t packets;
   uint64_t bytes;
   uint64_t unit_switches;

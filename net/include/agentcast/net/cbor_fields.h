@@ -30,6 +30,13 @@ class CborFieldReader {
     }
     return n;
   }
+  // A boolean that may be absent (then false), added to a message after its first version.
+  bool optional_boolean(const char* key) {
+    const QCborValue v = map_.value(QLatin1String(key));
+    if (v.isUndefined()) return false;
+    if (!v.isBool()) return fail(key, "is not a boolean"), false;
+    return v.toBool();
+  }
   // A text string of min_size to max_size bytes (UTF-8).
   std::string text(const char* key, std::size_t min_size, std::size_t max_size) {
     const QCborValue v = map_.value(QLatin1String(key));

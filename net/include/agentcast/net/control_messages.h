@@ -62,6 +62,9 @@ struct HelloMessage {
   // A two-way call: the viewer will send its camera and microphone back (optional on the
   // wire; absent means false).
   bool send_back = false;
+  // The viewer app's choice: send back if this is a call; in a broadcast, join without
+  // (instead of being turned away as with send_back). Optional; absent means false.
+  bool send_back_if_call = false;
 };
 
 // Sender → viewer: everything the viewer's agent needs to join the session.
@@ -77,6 +80,9 @@ struct SessionMessage {
   std::uint32_t mtu = kDefaultMtu;
   std::uint16_t viewer_slot = 0;
   std::vector<StreamDescription> streams;
+  // The sender takes this viewer's camera and microphone (its back streams). Optional on
+  // the wire; absent means false.
+  bool send_back = false;
 };
 
 // Sender → viewer, distributed seed mode: the seed of a coming epoch of one stream, ahead

@@ -51,6 +51,7 @@ struct ReceivingStats {
   std::uint64_t packets_reordered = 0;  // accepted after a higher sequence number
   std::uint64_t unit_switches = 0;      // run boundaries crossed by the highest sequence
   std::uint64_t epochs = 0;             // epoch changes since the first epoch
+  std::int32_t current_unit = -1;       // the unit of the highest accepted packet; -1: none yet
   std::array<std::uint64_t, kOpenStatusCount> by_status{};  // every packet, counted once
 
   std::uint64_t count(OpenStatus status) const noexcept {

@@ -39,6 +39,8 @@ struct SendingStats {
   std::uint64_t unit_switches = 0;
   std::uint64_t epochs = 0;                 // epoch changes since the first epoch
   std::uint64_t epoch_changes_delayed = 0;  // distributed mode: next seed not there in time
+  // The unit (index into the session's UnitSet) of the newest packet; -1 before the first.
+  std::int32_t current_unit = -1;
 };
 
 struct SendingConfig : SectionConfig {

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -86,9 +87,11 @@ class TlsServer {
 
 // Connects to `server`, completes a TLS 1.3 handshake within `timeout` and checks that
 // the server's Ed25519 key has fingerprint `pinned`. Throws FingerprintMismatch (naming
-// both fingerprints) or ControlError.
+// both fingerprints) or ControlError. `on_connected` runs once TCP is connected, before the
+// handshake (a viewer shows "verifying the sender's certificate").
 std::unique_ptr<TlsConnection> tls_connect(const Endpoint& server,
                                            const crypto::Fingerprint& pinned,
-                                           std::chrono::milliseconds timeout);
+                                           std::chrono::milliseconds timeout,
+                                           const std::function<void()>& on_connected = {});
 
 }  // namespace agentcast::net

@@ -1,5 +1,6 @@
 #include "viewer.h"
 
+#include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <mutex>
@@ -63,6 +64,8 @@ struct Viewer::Impl {
   std::string warnings, end_reason;
   std::function<void(const media::VideoFrame&)> frame_callback;
   std::atomic<bool> first_frame_reported{false};
+  ViewerProgress joined_progress;  // written before the decode threads start
+  bool ended_by_sender = false;    // guarded by text_mutex
 
   explicit Impl(ViewerOptions o)
       : options(std::move(o)),
@@ -72,7 +75,11 @@ struct Viewer::Impl {
                  [this](const std::string& text) { warn(text); }) {
     if (options.send_back) open_back();
     incoming.on_frame([this](const media::VideoFrame& frame) {
-      if (!first_frame_reported.exchange(true)) progress(step_of(ViewerStep::kPlaying));
+      if (!first_frame_reported.exchange(true)) {
+        ViewerProgress playing = joined_progress;
+        playing.step = ViewerStep::kPlaying;
+        progress(playing);
+      }
       if (frame_callback) frame_callback(frame);
     });
   }
@@ -95,7 +102,8 @@ struct Viewer::Impl {
     warnings += text;
   }
 
-  void connect();
+  void connect(std::stop_token stop);
+  void join_session(const net::Endpoint& sender);
   void provide(const net::InstructionsMessage& message);
   void join(const net::SessionMessage& session);
   void send_feedback(const net::Feedback& feedback);
@@ -103,14 +111,20 @@ struct Viewer::Impl {
   void control_loop(std::stop_token stop);
 };
 
-void Viewer::Impl::connect() {
+void Viewer::Impl::connect(std::stop_token stop) {
+  const auto gave_up = [] {
+    return ViewerError(ViewerError::Kind::kConnect, "stopped before the session began");
+  };
   const net::Endpoint sender = net::Endpoint::resolve(code.host, code.port);
   // Fig. 4B: the connecting side retries with backoff until the other agent answers.
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(options.connect_timeout_ms);
   auto backoff = 50ms;
   progress(step_of(ViewerStep::kConnecting));
+  std::mutex backoff_mutex;
+  std::condition_variable_any backoff_wait;  // wakes early when the user gives up
   for (;;) {
+    if (stop.stop_requested()) throw gave_up();
     try {
       control = net::tls_connect(sender, code.fingerprint, 5s,
                                  [this] { progress(step_of(ViewerStep::kVerifyingCertificate)); });
@@ -121,10 +135,22 @@ void Viewer::Impl::connect() {
       if (std::chrono::steady_clock::now() + backoff >= deadline) {
         throw ViewerError(ViewerError::Kind::kConnect, e.what());
       }
-      std::this_thread::sleep_for(backoff);
+      std::unique_lock lock(backoff_mutex);
+      backoff_wait.wait_for(lock, stop, backoff, [] { return false; });
       backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
     }
   }
+  // From here on every wait is on the control channel: giving up closes it.
+  std::stop_callback interrupt(stop, [this] { control->interrupt(); });
+  try {
+    join_session(sender);
+  } catch (const std::exception&) {
+    if (stop.stop_requested()) throw gave_up();
+    throw;
+  }
+}
+
+void Viewer::Impl::join_session(const net::Endpoint& sender) {
   sender_media = sender;
   udp = std::make_unique<net::UdpSocket>(
       net::Endpoint::resolve(sender_media.address.ss_family == AF_INET6 ? "[::]:0" : "0.0.0.0:0"));
@@ -206,6 +232,7 @@ void Viewer::Impl::connect() {
     joined_step.agent_kind = std::string(agent::to_string(fetched->agent.manifest.kind));
     joined_step.from_cache = fetched->from_cache;
     joined_step.sending_back = back != nullptr;
+    joined_progress = joined_step;
     progress(joined_step);
     return;
   }
@@ -354,6 +381,7 @@ void Viewer::Impl::control_loop(std::stop_token stop) {
     if (auto* bye = std::get_if<net::ByeMessage>(&*decoded.message)) {
       std::lock_guard lock(text_mutex);
       end_reason = bye->reason;
+      ended_by_sender = true;
       return;
     }
     if (auto* seed = std::get_if<net::SeedMessage>(&*decoded.message)) {
@@ -402,7 +430,7 @@ std::string_view to_string(ViewerStep step) noexcept {
 
 void Viewer::run(std::stop_token stop) {
   Impl& v = *impl_;
-  v.connect();
+  v.connect(stop);
   {
     // The session ends when the caller stops or the sender leaves.
     std::stop_source session;
@@ -438,6 +466,11 @@ std::string Viewer::warnings() const {
 std::string Viewer::end_reason() const {
   std::lock_guard lock(impl_->text_mutex);
   return impl_->end_reason;
+}
+
+bool Viewer::ended_by_sender() const {
+  std::lock_guard lock(impl_->text_mutex);
+  return impl_->ended_by_sender;
 }
 
 QJsonObject Viewer::stats_json() const {

@@ -34,10 +34,11 @@ std::string_view to_string(ViewerStep step) noexcept;
 struct ViewerProgress {
   ViewerStep step = ViewerStep::kConnecting;
   std::uint64_t bytes_done = 0, bytes_total = 0;  // kReceivingAgent
-  std::string signer;         // kVerifyingAgent on: the safety number of the agent's signer
-  std::string agent_kind;     // kLoadingAgent on: "full" or "receive-only"
-  bool from_cache = false;    // kVerifyingAgent on: the agent came from the private cache
-  bool sending_back = false;  // kWaitingForFirstFrame on: this viewer's camera goes back
+  std::string signer;  // kVerifyingAgent on: the safety number of the agent's signer
+  // From kWaitingForFirstFrame on (kPlaying repeats them):
+  std::string agent_kind;     // "full" or "receive-only"
+  bool from_cache = false;    // the agent came from the private cache (also at kVerifyingAgent)
+  bool sending_back = false;  // this viewer's camera and microphone go to the sender
 };
 // Called on the thread that runs Viewer::run (kPlaying: on the video thread). Keep it quick.
 using ViewerProgressCallback = std::function<void(const ViewerProgress&)>;
@@ -105,7 +106,8 @@ class Viewer {
   ~Viewer();
 
   // Connects, joins, and plays until `stop` is requested or the sender ends the session.
-  // Throws ViewerError when connecting or joining fails.
+  // Throws ViewerError when connecting or joining fails, or (kConnect) when `stop` comes
+  // before the session began: giving up while connecting is prompt.
   void run(std::stop_token stop);
 
   // Called on the video thread with every decoded frame (for a display). Before run().
@@ -115,8 +117,10 @@ class Viewer {
   void set_muted(bool muted) noexcept;
   // One-line warnings gathered while running (a missing sound card, ...).
   std::string warnings() const;
-  // Why the session ended, if the sender said.
+  // Why the session ended: the sender's goodbye, or how the control channel closed.
   std::string end_reason() const;
+  // True when the sender ended the session with a goodbye (not a broken connection).
+  bool ended_by_sender() const;
 
   QJsonObject stats_json() const;
 

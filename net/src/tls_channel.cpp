@@ -130,6 +130,10 @@ std::string describe_peer(int fd) {
 TlsConnection::TlsConnection(int fd, ssl_st* ssl, std::string peer) noexcept
     : fd_(fd), ssl_(ssl), peer_(std::move(peer)) {}
 
+void TlsConnection::interrupt() noexcept {
+  ::shutdown(fd_, SHUT_RDWR);
+}
+
 TlsConnection::~TlsConnection() {
   SSL_shutdown(ssl_);  // best effort close_notify; never waits on a non-blocking socket
   SSL_free(ssl_);

@@ -57,6 +57,9 @@ class TlsConnection {
   std::string protocol() const;
   // The peer's address as seen by this end.
   Endpoint peer_endpoint() const;
+  // From another thread: makes a send() or receive() in progress (and every later one)
+  // fail at once with ControlError, so that a user who gives up is not kept waiting.
+  void interrupt() noexcept;
 
  private:
   void read_exactly(std::uint8_t* out, std::size_t size);

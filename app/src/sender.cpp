@@ -40,8 +40,14 @@ constexpr std::int64_t kKeyframeRequestGapUs = 80'000;
 constexpr std::size_t kMaxGreeters = 16;  // viewers getting their agent at the same time
 constexpr std::int64_t kBackPublishIntervalUs = 1'000'000;
 
+// Creates `dir` and any missing parents (XDG_CONFIG_HOME may name one that does not exist
+// yet); each directory created is 0700, existing ones are left as they are.
 std::string mkdir_private(const std::string& dir) {
-  ::mkdir(dir.c_str(), 0700);  // an existing directory is fine
+  for (std::size_t slash = dir.find('/', 1); slash != std::string::npos;
+       slash = dir.find('/', slash + 1)) {
+    ::mkdir(dir.substr(0, slash).c_str(), 0700);
+  }
+  ::mkdir(dir.c_str(), 0700);
   return dir;
 }
 

@@ -19,6 +19,9 @@ packages=(
   ffmpeg tshark iproute2
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
+  # GUI tests: the apps on a virtual X display, screenshotted; a font for the text they
+  # check; the .desktop file validator; the icon generator's up-to-date check
+  xvfb xauth fonts-dejavu-core desktop-file-utils python3
 )
 
 missing=()

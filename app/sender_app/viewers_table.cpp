@@ -1,0 +1,45 @@
+#include "viewers_table.h"
+
+#include <QtCore/QJsonObject>
+#include <QtWidgets/QHeaderView>
+
+namespace agentcast::sender_app {
+
+ViewersTable::ViewersTable(QWidget* parent) : QTableWidget(0, kColumns, parent) {
+  setHorizontalHeaderLabels({tr("Name"), tr("Address"), tr("Agent"), tr("Sends back"),
+                             tr("Packets lost"), tr("Latency (ms)")});
+  setEditTriggers(QAbstractItemView::NoEditTriggers);
+  setSelectionBehavior(QAbstractItemView::SelectRows);
+  verticalHeader()->setVisible(false);
+  horizontalHeader()->setStretchLastSection(true);
+  horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  horizontalHeader()->setSectionResizeMode(kName, QHeaderView::Stretch);
+  setToolTip(tr("Loss and latency are each viewer's own last report."));
+}
+
+void ViewersTable::show_viewers(const QJsonArray& viewers) {
+  // Rows are rewritten in place, so a selection or scroll position survives the refresh.
+  setRowCount(static_cast<int>(viewers.size()));
+  for (int row = 0; row < rowCount(); ++row) {
+    const QJsonObject v = viewers[row].toObject();
+    const QString cells[kColumns] = {
+        v[QLatin1String("name")].toString(),
+        v[QLatin1String("address")].toString(),
+        v[QLatin1String("agent")].toString(),
+        v[QLatin1String("send_back")].toBool() ? tr("yes") : QString(),
+        QString::number(v[QLatin1String("packets_lost")].toInteger()),
+        QString::number(v[QLatin1String("latency_p50_ms")].toDouble(), 'f', 1),
+    };
+    for (int column = 0; column < kColumns; ++column) {
+      QTableWidgetItem* cell = item(row, column);
+      if (cell == nullptr) {
+        cell = new QTableWidgetItem;
+        if (column >= kLoss) cell->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        setItem(row, column, cell);
+      }
+      if (cell->text() != cells[column]) cell->setText(cells[column]);
+    }
+  }
+}
+
+}  // namespace agentcast::sender_app

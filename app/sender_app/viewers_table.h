@@ -1,0 +1,22 @@
+#pragma once
+// The viewers connected to the sender, one row each, from the "viewers" array of
+// Sender::stats_json() (docs/STATS.md): who, from where, with which agent, and how their
+// reception goes by their last report.
+
+#include <QtCore/QJsonArray>
+#include <QtWidgets/QTableWidget>
+
+namespace agentcast::sender_app {
+
+class ViewersTable : public QTableWidget {
+  Q_OBJECT
+
+ public:
+  enum Column { kName, kAddress, kAgent, kSendsBack, kLoss, kLatency, kColumns };
+
+  explicit ViewersTable(QWidget* parent = nullptr);
+
+  void show_viewers(const QJsonArray& viewers);
+};
+
+}  // namespace agentcast::sender_app

@@ -1,0 +1,242 @@
+// The sender app's window driving a real Sender on loopback: the call code, the preview,
+// viewers joining (an in-process app::Viewer), a two-way call's picture in picture, stop
+// without freezing, and a failure explained.
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QJsonArray>
+#include <QtCore/QRegularExpression>
+#include <QtGui/QClipboard>
+#include <QtGui/QGuiApplication>
+#include <QtWidgets/QCheckBox>
+#include <QtWidgets/QLineEdit>
+#include <QtWidgets/QMessageBox>
+#include <QtWidgets/QPushButton>
+#include <QtWidgets/QRadioButton>
+#include <QtWidgets/QSlider>
+
+#include "call_code_panel.h"
+#include "sender_preview.h"
+#include "sender_test_support.h"
+#include "sender_window.h"
+#include "sending_summary.h"
+#include "viewers_table.h"
+
+namespace agentcast::sender_app {
+namespace {
+
+using testing::quick_sender_options;
+using testing::quick_viewer_options;
+using testing::ViewerThread;
+using testing::wait_for;
+using State = SenderRunner::State;
+
+class SenderWindowTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(dir_.isValid()); }
+
+  std::unique_ptr<SenderWindow> open_window(const app::SenderOptions& options) {
+    auto window = std::make_unique<SenderWindow>(options, SenderDevices{});
+    window->set_failure_dialogs(true);
+    window->show();
+    EXPECT_TRUE(QTest::qWaitForWindowExposed(window.get()));
+    return window;
+  }
+
+  // Starts with the Start button and waits until the sender listens.
+  void start(SenderWindow& window) {
+    QTest::mouseClick(window.start_button(), Qt::LeftButton);
+    ASSERT_TRUE(wait_for([&] { return window.state() != State::kStarting; }));
+    ASSERT_EQ(window.state(), State::kSending) << window.last_failure().toStdString();
+  }
+
+  // Stops with the Stop button; the event loop must keep turning until the sender is
+  // gone. Returns the longest the UI thread went without running a 10 ms timer.
+  qint64 stop_and_measure_freeze(SenderWindow& window) {
+    QElapsedTimer since_tick;
+    qint64 longest_gap = 0;
+    QTimer ticker;
+    QObject::connect(&ticker, &QTimer::timeout,
+                     [&] { longest_gap = std::max(longest_gap, since_tick.restart()); });
+    since_tick.start();
+    ticker.start(10);
+    QElapsedTimer click;
+    click.start();
+    QTest::mouseClick(window.stop_button(), Qt::LeftButton);
+    EXPECT_LT(click.elapsed(), 100) << "Stop waited on the sender";
+    EXPECT_EQ(window.state(), State::kStopping);
+    EXPECT_TRUE(wait_for([&] { return window.state() == State::kIdle; }));
+    return longest_gap;
+  }
+
+  QTemporaryDir dir_;
+};
+
+TEST_F(SenderWindowTest, ShowsTheCallCodeAndFingerprintAndPreviews) {
+  auto window = open_window(quick_sender_options(dir_));
+  start(*window);
+
+  CallCodePanel* panel = window->call_code_panel();
+  const QString code = panel->call_code();
+  EXPECT_TRUE(code.startsWith(QStringLiteral("agentcast://127.0.0.1:"))) << code.toStdString();
+  EXPECT_TRUE(code.contains(QStringLiteral("#fp="))) << "the code in full";
+  EXPECT_TRUE(panel->code_field()->isReadOnly());
+  QGuiApplication::clipboard()->clear();
+  QTest::mouseClick(panel->copy_button(), Qt::LeftButton);
+  EXPECT_EQ(QGuiApplication::clipboard()->text(), code);
+
+  const QStringList groups =
+      panel->fingerprint().split(QRegularExpression(QStringLiteral("\\s+")), Qt::SkipEmptyParts);
+  ASSERT_EQ(groups.size(), 16) << panel->fingerprint().toStdString();
+  for (const QString& group : groups) {
+    EXPECT_TRUE(QRegularExpression(QStringLiteral("^\\d{4}$")).match(group).hasMatch())
+        << group.toStdString();
+  }
+
+  gui::VideoWidget* preview = window->preview()->sent();
+  ASSERT_TRUE(wait_for([&] { return preview->frames_painted() >= 5; }))
+      << "painted " << preview->frames_painted();
+  EXPECT_EQ(preview->picture_size(), QSize(320, 180));
+
+  // The script's view of it: the picture's place on the screen.
+  const QJsonObject ui = window->stats_json()[QLatin1String("ui")].toObject();
+  EXPECT_EQ(ui[QLatin1String("state")].toString(), QStringLiteral("sending"));
+  const QJsonArray rect = ui[QLatin1String("preview_rect")].toArray();
+  ASSERT_EQ(rect.size(), 4);
+  const QRect picture = preview->picture_rect();
+  EXPECT_EQ(rect[0].toInt(), preview->mapToGlobal(picture.topLeft()).x());
+  EXPECT_EQ(rect[1].toInt(), preview->mapToGlobal(picture.topLeft()).y());
+  EXPECT_EQ(rect[2].toInt(), picture.width());
+  EXPECT_EQ(rect[3].toInt(), picture.height());
+  EXPECT_GE(ui[QLatin1String("preview_frames_painted")].toInteger(), 5);
+  EXPECT_FALSE(ui.contains(QLatin1String("remote_video_rect"))) << "nothing comes back";
+  EXPECT_FALSE(window->form()->isEnabled()) << "choices are fixed while sending";
+
+  EXPECT_LT(stop_and_measure_freeze(*window), 300);
+  EXPECT_TRUE(panel->call_code().isEmpty());
+  EXPECT_TRUE(window->form()->isEnabled());
+  EXPECT_TRUE(window->start_button()->isEnabled());
+}
+
+TEST_F(SenderWindowTest, AViewerAppearsInTheTable) {
+  auto window = open_window(quick_sender_options(dir_));
+  start(*window);
+  ViewerThread viewer(quick_viewer_options(window->call_code_panel()->call_code(), dir_));
+
+  ViewersTable* table = window->viewers();
+  ASSERT_TRUE(wait_for([&] { return table->rowCount() == 1; })) << viewer.error();
+  EXPECT_EQ(table->item(0, ViewersTable::kName)->text(), QStringLiteral("test viewer"));
+  EXPECT_TRUE(
+      table->item(0, ViewersTable::kAddress)->text().startsWith(QStringLiteral("127.0.0.1")));
+  EXPECT_EQ(table->item(0, ViewersTable::kAgent)->text(), QStringLiteral("full"));
+  EXPECT_TRUE(table->item(0, ViewersTable::kSendsBack)->text().isEmpty());
+
+  // How sending goes: the unit and epoch of the newest video packet, the bitrate.
+  SendingSummary* summary = window->summary();
+  ASSERT_TRUE(wait_for([&] { return summary->bitrate_bps().value_or(0) > 0; }))
+      << summary->text().toStdString();
+  EXPECT_FALSE(summary->text().contains(QStringLiteral("unit –"))) << summary->text().toStdString();
+  EXPECT_TRUE(summary->text().contains(QStringLiteral("epoch 0"))) << summary->text().toStdString();
+  EXPECT_TRUE(summary->text().contains(QStringLiteral("1 viewer")))
+      << summary->text().toStdString();
+
+  EXPECT_LT(stop_and_measure_freeze(*window), 300);
+  EXPECT_EQ(table->rowCount(), 0);
+  // The sender told the viewer the session ended.
+  EXPECT_TRUE(wait_for([&] { return viewer.done(); }));
+}
+
+TEST_F(SenderWindowTest, ABroadcastShipsReceiveOnlyAgents) {
+  app::SenderOptions options = quick_sender_options(dir_);
+  options.agent = "receive-only";
+  options.max_viewers = 5;
+  auto window = open_window(options);
+  EXPECT_TRUE(window->form()->broadcast_mode()->isChecked());
+  start(*window);
+  ViewerThread viewer(quick_viewer_options(window->call_code_panel()->call_code(), dir_));
+  ViewersTable* table = window->viewers();
+  ASSERT_TRUE(wait_for([&] { return table->rowCount() == 1; })) << viewer.error();
+  EXPECT_EQ(table->item(0, ViewersTable::kAgent)->text(), QStringLiteral("receive-only"));
+  window->stop();
+  EXPECT_TRUE(wait_for([&] { return window->state() == State::kIdle; }));
+}
+
+TEST_F(SenderWindowTest, ATwoWayCallShowsWhatComesBackInACorner) {
+  auto window = open_window(quick_sender_options(dir_));
+  start(*window);
+  app::ViewerOptions options = quick_viewer_options(window->call_code_panel()->call_code(), dir_);
+  options.send_back = true;
+  options.back.video = "test";
+  options.back.audio = "tone";
+  options.back.width = 320;
+  options.back.height = 180;
+  options.back.fps = 15;
+  options.back.bitrate_kbps = 300;
+  options.back.keyframe_interval = 15;
+  ViewerThread viewer(options);
+
+  SenderPreview* preview = window->preview();
+  ASSERT_TRUE(wait_for([&] {
+    return preview->back_visible() && preview->back()->frames_painted() >= 3;
+  })) << "presented "
+      << preview->back()->frames_presented() << ", viewer: " << viewer.error();
+  // In a corner of the preview, inside it, and smaller.
+  const QRect back = preview->back()->geometry();
+  EXPECT_TRUE(preview->sent()->rect().contains(back));
+  EXPECT_LT(back.width(), preview->sent()->width() / 2);
+  EXPECT_GT(back.left(), preview->sent()->width() / 2);
+  EXPECT_GT(back.top(), preview->sent()->height() / 2);
+
+  const QJsonObject ui = window->ui_stats();
+  ASSERT_TRUE(ui.contains(QLatin1String("remote_video_rect")));
+  const QJsonArray rect = ui[QLatin1String("remote_video_rect")].toArray();
+  const QRect picture = preview->back()->picture_rect();
+  EXPECT_EQ(rect[0].toInt(), preview->back()->mapToGlobal(picture.topLeft()).x());
+  EXPECT_EQ(rect[2].toInt(), picture.width());
+  EXPECT_GE(ui[QLatin1String("remote_frames_painted")].toInteger(), 3);
+
+  ASSERT_TRUE(wait_for([&] { return window->viewers()->rowCount() == 1; }));
+  EXPECT_EQ(window->viewers()->item(0, ViewersTable::kSendsBack)->text(), QStringLiteral("yes"));
+  // Live controls of their sound, on a running sender.
+  window->back_volume()->setValue(40);
+  window->back_mute()->setChecked(true);
+
+  viewer.stop();
+  EXPECT_TRUE(wait_for([&] { return !preview->back_visible(); }))
+      << "the corner view goes once nothing comes back";
+  EXPECT_LT(stop_and_measure_freeze(*window), 300);
+}
+
+TEST_F(SenderWindowTest, AMissingCameraIsExplained) {
+  app::SenderOptions options = quick_sender_options(dir_);
+  options.media.video = "camera:57";
+  auto window = open_window(options);
+  QTest::mouseClick(window->start_button(), Qt::LeftButton);
+  ASSERT_TRUE(wait_for([&] { return window->state() == State::kFailed; }));
+  QMessageBox* box = nullptr;
+  ASSERT_TRUE(wait_for([&] {
+    box = window->findChild<QMessageBox*>();
+    return box != nullptr && box->isVisible();
+  }));
+  EXPECT_TRUE(box->text().contains(QStringLiteral("/dev/video57"))) << box->text().toStdString();
+  EXPECT_TRUE(box->text().contains(QStringLiteral("choose another video source")));
+  EXPECT_TRUE(window->start_button()->isEnabled()) << "one can fix the choice and try again";
+  EXPECT_TRUE(window->form()->isEnabled());
+  box->accept();
+}
+
+TEST_F(SenderWindowTest, AProblemWithTheFormIsSaidBeforeStarting) {
+  app::SenderOptions options = quick_sender_options(dir_);
+  options.media.video = "none";
+  options.media.audio = "none";
+  auto window = open_window(options);
+  window->start();
+  EXPECT_EQ(window->state(), State::kIdle);
+  EXPECT_TRUE(window->last_failure().contains(QStringLiteral("Nothing to send")));
+}
+
+}  // namespace
+}  // namespace agentcast::sender_app

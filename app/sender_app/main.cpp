@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   QApplication::setOrganizationName(QStringLiteral("AgentCast"));
   QApplication::setApplicationName(QStringLiteral("agentcast-sender"));
   QApplication::setApplicationDisplayName(QStringLiteral("AgentCast Sender"));
+  QApplication::setDesktopFileName(QStringLiteral("agentcast-sender"));  // matches the .desktop
   QApplication::setApplicationVersion(QStringLiteral(AGENTCAST_VERSION));
   QApplication::setWindowIcon(resources::app_icon(QStringLiteral("agentcast-sender")));
 

@@ -59,9 +59,10 @@ void SenderPreview::resizeEvent(QResizeEvent* event) {
 }
 
 void SenderPreview::place_back() {
-  // A quarter of the width, the shape of the picture that comes back (16:9 before one).
+  // Two fifths of the width (the other person must be recognisable in a narrow window),
+  // the shape of the picture that comes back (16:9 before one).
   const QSize picture = back_->picture_size().isEmpty() ? QSize(16, 9) : back_->picture_size();
-  const int width = std::max(back_->minimumWidth(), sent_->width() / 4);
+  const int width = std::max(back_->minimumWidth(), sent_->width() * 2 / 5);
   const int height = std::max(back_->minimumHeight(), width * picture.height() / picture.width());
   back_->setGeometry(sent_->width() - width - kMargin, sent_->height() - height - kMargin, width,
                      height);

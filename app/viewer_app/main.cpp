@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   QApplication::setOrganizationName(QStringLiteral("AgentCast"));
   QApplication::setApplicationName(QStringLiteral("agentcast-viewer"));
   QApplication::setApplicationDisplayName(QStringLiteral("AgentCast Viewer"));
+  QApplication::setDesktopFileName(QStringLiteral("agentcast-viewer"));  // matches the .desktop
   QApplication::setApplicationVersion(QStringLiteral(AGENTCAST_VERSION));
   QApplication::setWindowIcon(resources::app_icon(QStringLiteral("agentcast-viewer")));
 

@@ -51,7 +51,6 @@ if [ -z "$headless" ] && { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" 
   sender=$!
   trap 'kill $sender 2>/dev/null || true' EXIT
   wait_for_call_code
-  echo "call code: $(cat "$out/call-code.txt")"
   echo "close the viewer window to end the call"
   "$app_dir/agentcast-viewer" "$(cat "$out/call-code.txt")" --stats-json "$out/viewer-stats.json" \
     2>"$out/viewer.log" || true

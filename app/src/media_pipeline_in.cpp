@@ -336,8 +336,8 @@ void IncomingMedia::write_stats(QJsonObject& stats) const {
     const auto stream = id ? receiving_.find(*id) : receiving_.end();
     if (stream == receiving_.end() || stream->second.current_unit < 0) continue;
     const auto unit = static_cast<std::size_t>(stream->second.current_unit);
-    stats["unit"] = unit < unit_names_.size() ? QString::fromStdString(unit_names_[unit])
-                                              : QString::number(unit);
+    stats["unit"] = unit < units_.size() ? QString::fromUtf8(crypto::unit_name(units_[unit]))
+                                         : QString::number(unit);
     stats["epoch"] = n(current_epoch_.count(*id) ? current_epoch_.at(*id) : 0);
     break;
   }

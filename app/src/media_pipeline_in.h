@@ -24,6 +24,7 @@
 
 #include <QtCore/QJsonObject>
 
+#include "agentcast/crypto/cipher_unit.h"  // UnitId
 #include "agentcast/media/frame_buffer.h"
 #include "agentcast/media/h264_codec.h"
 #include "agentcast/media/jitter_buffer.h"
@@ -73,7 +74,7 @@ class IncomingMedia {
   // Called on the video thread with every decoded frame (for a display). Before start().
   void on_frame(std::function<void(const media::VideoFrame&)> callback);
   // The session's units in order, so that statistics name the current one. Before start().
-  void set_unit_names(std::vector<std::string> names) { unit_names_ = std::move(names); }
+  void set_units(std::vector<crypto::UnitId> units) { units_ = std::move(units); }
   // Playback gain (0 .. 1) and mute, applied before the audio sink; any thread.
   void set_volume(float volume) noexcept;
   void set_muted(bool muted) noexcept { muted_.store(muted, std::memory_order_relaxed); }
@@ -128,7 +129,7 @@ class IncomingMedia {
   std::optional<std::uint16_t> video_id_, audio_id_;
   std::atomic<bool> opened_{false};
   std::function<void(const media::VideoFrame&)> frame_callback_;
-  std::vector<std::string> unit_names_;
+  std::vector<crypto::UnitId> units_;
   std::atomic<float> volume_{1.0F};
   std::atomic<bool> muted_{false};
 

@@ -16,7 +16,6 @@
 #include <QtCore/QJsonArray>
 
 #include "agent_handshake.h"
-#include "agentcast/crypto/cipher_unit.h"
 #include "agentcast/crypto/identity.h"
 #include "agentcast/net/call_code.h"
 #include "agentcast/net/control_messages.h"
@@ -247,10 +246,7 @@ std::shared_ptr<Sender::Impl::BackCall> Sender::Impl::start_back_call(
   audio.sample_rate = media::kAudioSampleRate;
   audio.channels = media::kAudioChannels;
   call->media.open({video, audio});
-  std::vector<std::string> unit_names;
-  for (const crypto::UnitId unit : agent->params().units.units)
-    unit_names.emplace_back(crypto::unit_name(unit));
-  call->media.set_unit_names(std::move(unit_names));
+  call->media.set_units(agent->params().units.units);
   if (back_frame_callback) call->media.on_frame(back_frame_callback);
   call->media.set_volume(back_volume.load());
   call->media.set_muted(back_muted.load());

@@ -10,7 +10,6 @@
 #include <QtCore/QJsonObject>
 
 #include "agentcast/agent/bundle.h"
-#include "agentcast/crypto/cipher_unit.h"
 #include "agentcast/net/call_code.h"
 #include "agentcast/net/control_messages.h"
 #include "agentcast/net/feedback.h"
@@ -288,10 +287,7 @@ void Viewer::Impl::join(const net::SessionMessage& session) {
   for (const auto& posted : early_instructions)
     provide(posted);
   early_instructions.clear();
-  std::vector<std::string> unit_names;
-  for (const crypto::UnitId unit : session.units.units)
-    unit_names.emplace_back(crypto::unit_name(unit));
-  incoming.set_unit_names(std::move(unit_names));
+  incoming.set_units(session.units.units);
   incoming.open(session.streams);
   joined.store(true, std::memory_order_release);
 }

@@ -23,6 +23,7 @@
 #include <QtWidgets/QPushButton>
 
 #include "sender.h"
+#include "sender_test_support.h"
 #include "stats_overlay.h"
 #include "video_widget.h"
 #include "viewer_test_support.h"
@@ -38,18 +39,9 @@ using test::wait_until;
 class LoopbackSender {
  public:
   LoopbackSender(const QTemporaryDir& dir, const std::string& agent) {
-    app::SenderOptions options;
-    options.listen = "127.0.0.1:0";
-    options.media.video = "test";
-    options.media.audio = "tone";
-    options.media.width = 320;
-    options.media.height = 180;
-    options.media.fps = 15;
+    app::SenderOptions options = sender_app::testing::quick_sender_options(dir);
     options.agent = agent;
     options.max_viewers = 2;
-    options.agent_dir = AGENTCAST_TEST_AGENT_DIR;
-    options.agent_cache = dir.filePath("sender-cache").toStdString();
-    options.identity_path = dir.filePath("identity.pem").toStdString();
     sender_ = std::make_unique<app::Sender>(options);
     thread_ = std::jthread([this](std::stop_token stop) { sender_->run(stop); });
   }

@@ -6,15 +6,19 @@
 namespace agentcast::sender_app {
 
 ViewersTable::ViewersTable(QWidget* parent) : QTableWidget(0, kColumns, parent) {
-  setHorizontalHeaderLabels({tr("Name"), tr("Address"), tr("Agent"), tr("Sends back"),
-                             tr("Packets lost"), tr("Latency (ms)")});
+  // Short headers and whole names: the table sits in a narrow column next to the preview,
+  // where a stretched name column was squeezed to a few letters.
+  setHorizontalHeaderLabels(
+      {tr("Name"), tr("Address"), tr("Agent"), tr("Sends back"), tr("Lost"), tr("Latency ms")});
   setEditTriggers(QAbstractItemView::NoEditTriggers);
   setSelectionBehavior(QAbstractItemView::SelectRows);
+  setWordWrap(false);
   verticalHeader()->setVisible(false);
   horizontalHeader()->setStretchLastSection(true);
   horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  horizontalHeader()->setSectionResizeMode(kName, QHeaderView::Stretch);
   setToolTip(tr("Loss and latency are each viewer's own last report."));
+  horizontalHeaderItem(kLoss)->setToolTip(tr("Media packets the viewer did not receive"));
+  horizontalHeaderItem(kLatency)->setToolTip(tr("Glass-to-glass latency, median"));
 }
 
 void ViewersTable::show_viewers(const QJsonArray& viewers) {

@@ -363,13 +363,8 @@ void Sender::Impl::admit(Greeted greeting) {
   // A fresh seed for this viewer's streams to the sender: no viewer can read another's.
   agent::StreamJoinState feedback{0, crypto::Secret::random(crypto::kSeedSize)};
   net::SessionMessage session;
-  session.session_id = agent->params().session_id;
-  session.initial_seed = feedback.seed;
-  session.units = agent->params().units;
-  session.seed_mode = agent->params().seed_mode;
-  session.select_mode = agent->params().select_mode;
-  session.packets_per_epoch = agent->params().packets_per_epoch;
-  session.mtu = static_cast<std::uint32_t>(agent->mtu());
+  session.params = agent->params();
+  session.params.initial_seed = feedback.seed;
   session.viewer_slot = slot;
   session.streams = streams;
   session.send_back = send_back;

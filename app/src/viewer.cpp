@@ -245,22 +245,15 @@ void Viewer::Impl::provide(const net::InstructionsMessage& message) {
 }
 
 void Viewer::Impl::join(const net::SessionMessage& session) {
-  if (session.units.reference_policy == crypto::ReferenceUnits::kAllowInsecure &&
+  if (session.params.units.reference_policy == crypto::ReferenceUnits::kAllowInsecure &&
       !options.insecure_reference_units) {
     throw ViewerError(ViewerError::Kind::kSessionRefused,
                       "the sender wants the insecure reference units; pass "
                       "--insecure-reference-units to accept them");
   }
-  agent::SessionParams params;
-  params.session_id = session.session_id;
-  params.initial_seed = session.initial_seed;
-  params.units = session.units;
-  params.seed_mode = session.seed_mode;
-  params.select_mode = session.select_mode;
-  params.packets_per_epoch = session.packets_per_epoch;
-  params.mtu = session.mtu;
   try {
-    agent = std::make_unique<SessionAgent>(fetched->agent.library, params, agent::Role::kViewer);
+    agent = std::make_unique<SessionAgent>(fetched->agent.library, session.params,
+                                            agent::Role::kViewer);
   } catch (const agent::AgentError& e) {
     throw ViewerError(ViewerError::Kind::kAgentRefused, e.what(), AgentProblem::kBroken);
   }
@@ -287,7 +280,7 @@ void Viewer::Impl::join(const net::SessionMessage& session) {
   for (const auto& posted : early_instructions)
     provide(posted);
   early_instructions.clear();
-  incoming.set_units(session.units.units);
+  incoming.set_units(session.params.units.units);
   incoming.open(session.streams);
   joined.store(true, std::memory_order_release);
 }

@@ -63,20 +63,21 @@ struct Encoder {
   QCborMap operator()(const SessionMessage& m) const {
     QCborMap map;
     map.insert(QStringLiteral("type"), QStringLiteral("session"));
-    map.insert(QStringLiteral("session_id"), bytes_of(m.session_id));
-    map.insert(QStringLiteral("seed"), bytes_of(m.initial_seed.bytes()));
+    const SessionParams& p = m.params;
+    map.insert(QStringLiteral("session_id"), bytes_of(p.session_id));
+    map.insert(QStringLiteral("seed"), bytes_of(p.initial_seed.bytes()));
     QCborArray units;
-    for (crypto::UnitId id : m.units.units)
+    for (crypto::UnitId id : p.units.units)
       units.append(static_cast<int>(id));
     map.insert(QStringLiteral("units"), units);
-    map.insert(QStringLiteral("seed_mode"), m.seed_mode == SeedMode::kSynchronized
+    map.insert(QStringLiteral("seed_mode"), p.seed_mode == SeedMode::kSynchronized
                                                 ? QStringLiteral("synchronized")
                                                 : QStringLiteral("distributed"));
-    map.insert(QStringLiteral("select_mode"), m.select_mode == SelectMode::kSynchronized
+    map.insert(QStringLiteral("select_mode"), p.select_mode == SelectMode::kSynchronized
                                                   ? QStringLiteral("synchronized")
                                                   : QStringLiteral("instructed"));
-    map.insert(QStringLiteral("packets_per_epoch"), static_cast<qint64>(m.packets_per_epoch));
-    map.insert(QStringLiteral("mtu"), static_cast<qint64>(m.mtu));
+    map.insert(QStringLiteral("packets_per_epoch"), static_cast<qint64>(p.packets_per_epoch));
+    map.insert(QStringLiteral("mtu"), static_cast<qint64>(p.mtu));
     map.insert(QStringLiteral("viewer_slot"), m.viewer_slot);
     if (m.send_back) map.insert(QStringLiteral("send_back"), true);
     QCborArray streams;
@@ -192,27 +193,28 @@ std::optional<StreamDescription> decode_stream(const QCborValue& value, std::str
 
 std::optional<ControlMessage> decode_session(Reader& r, std::string& error) {
   SessionMessage m;
+  SessionParams& p = m.params;
   const QByteArray id = r.bytes("session_id", crypto::kSessionIdSize);
   const QByteArray seed = r.bytes("seed", crypto::kSeedSize);
   const QCborArray units = r.array("units", 0, 255);
   const std::string seed_mode = r.text("seed_mode", 0, kMaxString);
   const std::string select_mode = r.text("select_mode", 0, kMaxString);
-  m.packets_per_epoch = static_cast<std::uint64_t>(r.integer("packets_per_epoch", 1, INT64_MAX));
-  m.mtu = static_cast<std::uint32_t>(r.integer("mtu", kMinMtu, kMaxMtu));
+  p.packets_per_epoch = static_cast<std::uint64_t>(r.integer("packets_per_epoch", 1, INT64_MAX));
+  p.mtu = static_cast<std::uint32_t>(r.integer("mtu", kMinMtu, kMaxMtu));
   m.viewer_slot = static_cast<std::uint16_t>(r.integer("viewer_slot", 0, 0xFF));
   m.send_back = r.optional_boolean("send_back");
   const QCborArray streams = r.array("streams", 0, kMaxStreams);
   if (seed_mode == "synchronized") {
-    m.seed_mode = SeedMode::kSynchronized;
+    p.seed_mode = SeedMode::kSynchronized;
   } else if (seed_mode == "distributed") {
-    m.seed_mode = SeedMode::kDistributed;
+    p.seed_mode = SeedMode::kDistributed;
   } else if (r.error().empty()) {
     r.fail("seed_mode", "'" + seed_mode + "' is neither synchronized nor distributed");
   }
   if (select_mode == "synchronized") {
-    m.select_mode = SelectMode::kSynchronized;
+    p.select_mode = SelectMode::kSynchronized;
   } else if (select_mode == "instructed") {
-    m.select_mode = SelectMode::kInstructed;
+    p.select_mode = SelectMode::kInstructed;
   } else if (r.error().empty()) {
     r.fail("select_mode", "'" + select_mode + "' is neither synchronized nor instructed");
   }
@@ -220,9 +222,10 @@ std::optional<ControlMessage> decode_session(Reader& r, std::string& error) {
     error = r.error();
     return std::nullopt;
   }
-  std::copy(id.begin(), id.end(), m.session_id.begin());
-  m.initial_seed = crypto::Secret(crypto::Bytes(reinterpret_cast<const std::uint8_t*>(seed.data()),
+  std::copy(id.begin(), id.end(), p.session_id.begin());
+  p.initial_seed = crypto::Secret(crypto::Bytes(reinterpret_cast<const std::uint8_t*>(seed.data()),
                                                 static_cast<std::size_t>(seed.size())));
+  p.units = crypto::UnitSet{};  // exactly the units listed, not added to the default set
   for (const QCborValue& unit : units) {
     if (!unit.isInteger() || unit.toInteger() < 0 || unit.toInteger() > 255) {
       error = "field 'units' holds a value that is not a unit id";
@@ -230,12 +233,12 @@ std::optional<ControlMessage> decode_session(Reader& r, std::string& error) {
     }
     const auto id_value = static_cast<crypto::UnitId>(unit.toInteger());
     if (crypto::is_reference_unit(id_value)) {
-      m.units.reference_policy = crypto::ReferenceUnits::kAllowInsecure;
+      p.units.reference_policy = crypto::ReferenceUnits::kAllowInsecure;
     }
-    m.units.units.push_back(id_value);
+    p.units.units.push_back(id_value);
   }
   try {
-    m.units.validate();
+    p.units.validate();
   } catch (const std::invalid_argument& e) {
     error = std::string("field 'units': ") + e.what();
     return std::nullopt;

@@ -3,7 +3,12 @@
 namespace agentcast::net {
 namespace {
 
-enum Type : std::uint8_t { kProbe = 1, kKeyframeRequest = 2, kReceiverReport = 3 };
+enum Type : std::uint8_t {
+  kProbe = 1,
+  kKeyframeRequest = 2,
+  kReceiverReport = 3,
+  kPathResponse = 4,
+};
 
 class Writer {
  public:
@@ -58,6 +63,12 @@ struct Encode {
         .put(f.latency_p95_us, 4)
         .take();
   }
+  std::vector<std::uint8_t> operator()(const PathResponse& f) const {
+    Writer writer(kPathResponse);
+    for (std::uint8_t byte : f.token)
+      writer.put(byte, 1);
+    return writer.take();
+  }
 };
 
 }  // namespace
@@ -85,6 +96,13 @@ std::optional<Feedback> decode_feedback(crypto::Bytes bytes) {
       report.latency_p50_us = static_cast<std::uint32_t>(r.get(4));
       report.latency_p95_us = static_cast<std::uint32_t>(r.get(4));
       feedback = report;
+      break;
+    }
+    case kPathResponse: {
+      PathResponse response;
+      for (std::uint8_t& byte : response.token)
+        byte = static_cast<std::uint8_t>(r.get(1));
+      feedback = response;
       break;
     }
     default:

@@ -7,6 +7,7 @@
 #include "agentcast/net/call_code.h"
 #include "agentcast/net/control_messages.h"
 #include "agentcast/net/feedback.h"
+#include "agentcast/net/path_challenge.h"
 
 namespace agentcast::net {
 namespace {
@@ -44,13 +45,13 @@ HelloMessage hello_of(const std::string& agent, const std::string& name) {
 
 SessionMessage sample_session() {
   SessionMessage m;
-  m.session_id = crypto::random_session_id();
-  m.initial_seed = crypto::Secret::random(crypto::kSeedSize);
-  m.units = crypto::UnitSet::standard();
-  m.seed_mode = SeedMode::kDistributed;
-  m.select_mode = SelectMode::kInstructed;
-  m.packets_per_epoch = 5000;
-  m.mtu = 1200;
+  m.params.session_id = crypto::random_session_id();
+  m.params.initial_seed = crypto::Secret::random(crypto::kSeedSize);
+  m.params.units = crypto::UnitSet::standard();
+  m.params.seed_mode = SeedMode::kDistributed;
+  m.params.select_mode = SelectMode::kInstructed;
+  m.params.packets_per_epoch = 5000;
+  m.params.mtu = 1200;
   m.viewer_slot = 4;
   m.streams = {{kVideoStreamId, MediaKind::kVideo, "h264", 1280, 720, 30, 0, 0, 3,
                 crypto::Secret::random(crypto::kSeedSize)},
@@ -64,16 +65,16 @@ TEST(ControlMessages, SessionRoundTrips) {
   const DecodedControl decoded = decode_control(encode_control(sent));
   ASSERT_TRUE(decoded.message) << decoded.error;
   const auto& got = std::get<SessionMessage>(*decoded.message);
-  EXPECT_EQ(got.session_id, sent.session_id);
-  EXPECT_EQ(got.initial_seed, sent.initial_seed);
+  EXPECT_EQ(got.params.session_id, sent.params.session_id);
+  EXPECT_EQ(got.params.initial_seed, sent.params.initial_seed);
   EXPECT_EQ(got.streams[0].epoch, 3U);
   EXPECT_EQ(got.streams[0].seed, sent.streams[0].seed);
   EXPECT_EQ(got.streams[1].seed, sent.streams[1].seed);
-  EXPECT_EQ(got.units.units, sent.units.units);
-  EXPECT_EQ(got.units.reference_policy, crypto::ReferenceUnits::kRefuse);
-  EXPECT_EQ(got.seed_mode, SeedMode::kDistributed);
-  EXPECT_EQ(got.select_mode, SelectMode::kInstructed);
-  EXPECT_EQ(got.packets_per_epoch, 5000U);
+  EXPECT_EQ(got.params.units.units, sent.params.units.units);
+  EXPECT_EQ(got.params.units.reference_policy, crypto::ReferenceUnits::kRefuse);
+  EXPECT_EQ(got.params.seed_mode, SeedMode::kDistributed);
+  EXPECT_EQ(got.params.select_mode, SelectMode::kInstructed);
+  EXPECT_EQ(got.params.packets_per_epoch, 5000U);
   EXPECT_EQ(got.viewer_slot, 4);
   ASSERT_EQ(got.streams.size(), 2U);
   EXPECT_EQ(got.streams[0].width, 1280);
@@ -222,19 +223,19 @@ TEST(ControlMessages, RefusesWhatDoesNotParseAndSaysWhy) {
   EXPECT_NE(bad_agent.error.find("agent"), std::string::npos) << bad_agent.error;
 
   SessionMessage m = sample_session();
-  m.initial_seed = crypto::Secret::random(16);  // short seed
+  m.params.initial_seed = crypto::Secret::random(16);  // short seed
   auto short_seed = decode_control(encode_control(m));
   EXPECT_FALSE(short_seed.message);
   EXPECT_NE(short_seed.error.find("seed"), std::string::npos) << short_seed.error;
 
   m = sample_session();
-  m.units.units = {crypto::UnitId::kAes256Gcm, crypto::UnitId::kAes256Gcm};
+  m.params.units.units = {crypto::UnitId::kAes256Gcm, crypto::UnitId::kAes256Gcm};
   auto duplicate = decode_control(encode_control(m));
   EXPECT_FALSE(duplicate.message);
   EXPECT_NE(duplicate.error.find("units"), std::string::npos) << duplicate.error;
 
   m = sample_session();
-  m.mtu = 10;
+  m.params.mtu = 10;
   EXPECT_FALSE(decode_control(encode_control(m)).message);
   m = sample_session();
   m.streams[0].codec = "vp9";
@@ -272,11 +273,11 @@ TEST(ControlMessages, SeedMessageStreamIsCheckedOnDecoding) {
 
 TEST(ControlMessages, ReferenceUnitsAreFlaggedNotHidden) {
   SessionMessage m = sample_session();
-  m.units = crypto::UnitSet::standard(true);
+  m.params.units = crypto::UnitSet::standard(true);
   auto decoded = decode_control(encode_control(m));
   ASSERT_TRUE(decoded.message) << decoded.error;
   // The viewer sees that the sender wants insecure units and decides (it must have opted in).
-  EXPECT_EQ(std::get<SessionMessage>(*decoded.message).units.reference_policy,
+  EXPECT_EQ(std::get<SessionMessage>(*decoded.message).params.units.reference_policy,
             crypto::ReferenceUnits::kAllowInsecure);
 }
 
@@ -297,6 +298,32 @@ TEST(Feedback, RoundTripsAndRefusesMalformed) {
   EXPECT_FALSE(decode_feedback(bytes)) << "truncated message accepted";
   EXPECT_FALSE(decode_feedback(std::vector<std::uint8_t>{99, 0, 0}));
   EXPECT_FALSE(decode_feedback({}));
+}
+
+TEST(Feedback, PathResponseCarriesTheWholeToken) {
+  const PathToken token = random_path_token();
+  const std::vector<std::uint8_t> bytes = encode_feedback(PathResponse{token});
+  ASSERT_EQ(bytes.size(), 1 + kPathTokenSize);
+  auto got = decode_feedback(bytes);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(std::get<PathResponse>(*got).token, token);
+  EXPECT_FALSE(decode_feedback(crypto::Bytes(bytes.data(), bytes.size() - 1)));
+}
+
+TEST(PathChallenge, IsExactlyItsFormatAndNeverAMediaPacket) {
+  const PathToken token = random_path_token();
+  EXPECT_NE(token, random_path_token()) << "two tokens in a row are equal";
+  const PathChallenge datagram = encode_path_challenge(token);
+  EXPECT_EQ(parse_path_challenge(datagram), token);
+  // A media packet header never has this flags byte, so the two cannot be confused.
+  PacketHeader header;
+  EXPECT_EQ(parse_header(datagram, header), HeaderStatus::kBadFlags);
+  std::vector<std::uint8_t> longer(datagram.begin(), datagram.end());
+  longer.push_back(0);
+  EXPECT_FALSE(parse_path_challenge(longer));
+  std::vector<std::uint8_t> other_flags(datagram.begin(), datagram.end());
+  other_flags[1] = 0x04;
+  EXPECT_FALSE(parse_path_challenge(other_flags));
 }
 
 }  // namespace

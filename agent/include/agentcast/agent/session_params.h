@@ -1,7 +1,6 @@
 #pragma once
-// What both agents of a session agree on (patent Fig. 4A: the sender hands these to the
-// shipped agent before media flows). The host fills it; the agent plugin gets it through
-// the C ABI (plugin_abi.h) and builds its sections from it.
+// What a host and its agent share about a session: the parameters both agents agree on
+// (net/session_params.h), the role, where a joining viewer starts, and the figures.
 
 #include <cstddef>
 #include <cstdint>
@@ -12,25 +11,15 @@
 #include "agentcast/crypto/secret.h"
 #include "agentcast/net/receiving_section.h"
 #include "agentcast/net/section_config.h"
+#include "agentcast/net/session_params.h"
 #include "agentcast/net/sending_section.h"
 
 namespace agentcast::agent {
 
 enum class Role : std::uint8_t { kSender, kViewer };
 
-struct SessionParams {
-  crypto::SessionId session_id{};
-  crypto::Secret initial_seed;
-  crypto::UnitSet units = crypto::UnitSet::standard();
-  net::SeedMode seed_mode = net::SeedMode::kSynchronized;
-  net::SelectMode select_mode = net::SelectMode::kSynchronized;
-  std::uint64_t packets_per_epoch = std::uint64_t{1} << 20;
-  std::size_t mtu = net::kDefaultMtu;
-
-  // A new session: id and initial seed from the OS CSPRNG (never from the clock, as the
-  // patent's Fig. 11 did). Throws std::runtime_error if the CSPRNG fails.
-  static SessionParams generate(bool insecure_reference_units = false);
-};
+// The session parameters are net/'s, so that the control message carries the same type.
+using SessionParams = net::SessionParams;
 
 // What a viewer joining a running session needs of one outgoing stream.
 struct StreamJoinState {

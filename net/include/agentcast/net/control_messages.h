@@ -15,6 +15,7 @@
 #include "agentcast/crypto/selection.h"
 #include "agentcast/net/packet.h"
 #include "agentcast/net/section_config.h"
+#include "agentcast/net/session_params.h"
 
 namespace agentcast::net {
 
@@ -69,15 +70,10 @@ struct HelloMessage {
 
 // Sender → viewer: everything the viewer's agent needs to join the session.
 struct SessionMessage {
-  crypto::SessionId session_id{};
-  // The seed of epoch 0 of this viewer's own streams to the sender (its feedback): fresh
-  // for every viewer, so no viewer learns another's keys or the sender's past epochs.
-  crypto::Secret initial_seed;
-  crypto::UnitSet units;
-  SeedMode seed_mode = SeedMode::kSynchronized;
-  SelectMode select_mode = SelectMode::kSynchronized;
-  std::uint64_t packets_per_epoch = 0;
-  std::uint32_t mtu = kDefaultMtu;
+  // The session's parameters, with `params.initial_seed` this viewer's own: the seed of
+  // epoch 0 of its streams to the sender (feedback, back streams), fresh for every viewer,
+  // so no viewer learns another's keys or the sender's past epochs.
+  SessionParams params;
   std::uint16_t viewer_slot = 0;
   std::vector<StreamDescription> streams;
   // The sender takes this viewer's camera and microphone (its back streams). Optional on

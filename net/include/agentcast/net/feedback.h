@@ -10,10 +10,12 @@
 #include <vector>
 
 #include "agentcast/crypto/secret.h"
+#include "agentcast/net/path_challenge.h"
 
 namespace agentcast::net {
 
-// "Here I am": the sender replies by sending media to the address this arrived from.
+// "Here I am": the sender validates the address this arrived from (a path challenge) and
+// sends the viewer's media there once the viewer has echoed it.
 struct ProbeFeedback {
   std::uint16_t viewer_slot = 0;
 };
@@ -30,7 +32,14 @@ struct ReceiverReport {
   std::uint32_t latency_p95_us = 0;
 };
 
-using Feedback = std::variant<ProbeFeedback, KeyframeRequest, ReceiverReport>;
+// The echo of a path challenge (path_challenge.h): "I receive at the address you sent
+// this to". Sent from that address, sealed, or over the control channel by a viewer whose
+// receive-only agent cannot seal.
+struct PathResponse {
+  PathToken token{};
+};
+
+using Feedback = std::variant<ProbeFeedback, KeyframeRequest, ReceiverReport, PathResponse>;
 
 std::vector<std::uint8_t> encode_feedback(const Feedback& feedback);
 // Empty if the bytes are not exactly one well-formed feedback message.

@@ -1,6 +1,6 @@
-#include "agentcast/agent/session_params.h"
+#include "agentcast/net/session_params.h"
 
-namespace agentcast::agent {
+namespace agentcast::net {
 
 SessionParams SessionParams::generate(bool insecure_reference_units) {
   SessionParams params;
@@ -10,4 +10,4 @@ SessionParams SessionParams::generate(bool insecure_reference_units) {
   return params;
 }
 
-}  // namespace agentcast::agent
+}  // namespace agentcast::net

@@ -9,7 +9,7 @@
 #include <QtWidgets/QWidget>
 
 #include "agentcast/media/devices.h"
-#include "sender.h"
+#include "agentcast/call/sender.h"
 
 class QComboBox;
 class QLineEdit;

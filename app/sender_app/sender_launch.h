@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "command_line.h"
-#include "sender.h"
+#include "agentcast/call/sender.h"
 
 class QSettings;
 

@@ -15,7 +15,7 @@
 #include <QtCore/QString>
 
 #include "agentcast/media/media_types.h"
-#include "sender.h"
+#include "agentcast/call/sender.h"
 
 namespace agentcast::sender_app {
 

@@ -7,7 +7,7 @@
 #include <QtCore/QTimer>
 #include <QtWidgets/QMainWindow>
 
-#include "sender.h"
+#include "agentcast/call/sender.h"
 #include "sender_form.h"
 #include "sender_runner.h"
 

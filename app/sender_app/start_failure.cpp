@@ -4,7 +4,7 @@
 
 #include "agentcast/media/audio_source.h"
 #include "agentcast/media/video_source.h"
-#include "sender.h"
+#include "agentcast/call/sender.h"
 
 namespace agentcast::sender_app {
 

@@ -14,7 +14,7 @@
 #include "agentcast/agent/bundle.h"
 #include "agentcast/crypto/identity.h"
 #include "options.h"
-#include "sender.h"
+#include "agentcast/call/sender.h"
 
 namespace agentcast::app {
 namespace {

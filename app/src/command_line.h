@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "options.h"
-#include "sender.h"
-#include "viewer.h"
+#include "agentcast/call/sender.h"
+#include "agentcast/call/viewer.h"
 
 namespace agentcast::app {
 

@@ -15,9 +15,9 @@
 #include "agentcast/media/video_source.h"
 #include "agentcast/net/tls_channel.h"
 #include "command_line.h"
-#include "sender.h"
+#include "agentcast/call/sender.h"
 #include "stats_json.h"
-#include "viewer.h"
+#include "agentcast/call/viewer.h"
 
 namespace agentcast::app {
 namespace {

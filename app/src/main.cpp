@@ -9,7 +9,7 @@
 #include "agent_commands.h"
 #include "commands.h"
 #include "demo.h"
-#include "sender.h"
+#include "agentcast/call/sender.h"
 
 namespace {
 

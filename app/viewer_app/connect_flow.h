@@ -21,7 +21,7 @@
 #include <QtCore/QObject>
 
 #include "failure_text.h"
-#include "viewer.h"
+#include "agentcast/call/viewer.h"
 
 namespace agentcast::viewer_ui {
 

@@ -5,8 +5,8 @@
 #include "agentcast/media/audio_source.h"
 #include "agentcast/media/video_source.h"
 #include "agentcast/net/call_code.h"
-#include "sender.h"
-#include "viewer.h"
+#include "agentcast/call/sender.h"
+#include "agentcast/call/viewer.h"
 
 namespace agentcast::viewer_ui {
 namespace {

@@ -17,8 +17,8 @@
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
 
-#include "sender.h"
-#include "viewer.h"
+#include "agentcast/call/sender.h"
+#include "agentcast/call/viewer.h"
 
 namespace agentcast::sender_app::testing {
 

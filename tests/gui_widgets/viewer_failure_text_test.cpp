@@ -9,8 +9,8 @@
 #include "agentcast/media/audio_source.h"
 #include "agentcast/media/video_source.h"
 #include "failure_text.h"
-#include "sender.h"
-#include "viewer.h"
+#include "agentcast/call/sender.h"
+#include "agentcast/call/viewer.h"
 #include "viewer_test_support.h"
 
 namespace agentcast::viewer_ui {

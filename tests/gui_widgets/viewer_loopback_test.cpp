@@ -22,7 +22,7 @@
 #include <QtWidgets/QLineEdit>
 #include <QtWidgets/QPushButton>
 
-#include "sender.h"
+#include "agentcast/call/sender.h"
 #include "sender_test_support.h"
 #include "stats_overlay.h"
 #include "video_widget.h"

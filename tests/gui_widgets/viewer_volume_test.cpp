@@ -12,7 +12,7 @@
 
 #include "agentcast/media/wav.h"
 #include "sender_test_support.h"
-#include "viewer.h"
+#include "agentcast/call/viewer.h"
 
 namespace agentcast::sender_app::testing {
 namespace {

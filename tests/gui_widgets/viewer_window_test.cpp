@@ -20,7 +20,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "sender.h"
+#include "agentcast/call/sender.h"
 #include "stats_overlay.h"
 #include "video_widget.h"
 #include "viewer_test_support.h"

@@ -13,9 +13,9 @@
 
 #include <QtCore/QJsonObject>
 
-#include "agent_handshake.h"
+#include "agentcast/call/agent_handshake.h"
 #include "agentcast/media/media_types.h"
-#include "media_pipeline_out.h"
+#include "agentcast/call/media_pipeline_out.h"
 
 namespace agentcast::app {
 

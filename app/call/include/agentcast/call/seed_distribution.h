@@ -11,7 +11,7 @@
 
 #include "agentcast/net/control_messages.h"
 #include "agentcast/net/tls_channel.h"
-#include "session_agent.h"
+#include "agentcast/call/session_agent.h"
 
 namespace agentcast::app {
 

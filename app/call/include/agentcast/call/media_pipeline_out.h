@@ -19,7 +19,7 @@
 #include "agentcast/media/media_types.h"
 #include "agentcast/net/control_messages.h"
 #include "agentcast/net/udp_socket.h"
-#include "session_agent.h"
+#include "agentcast/call/session_agent.h"
 
 namespace agentcast::media {
 class AudioSource;

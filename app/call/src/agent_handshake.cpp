@@ -1,4 +1,4 @@
-#include "agent_handshake.h"
+#include "agentcast/call/agent_handshake.h"
 
 #include <algorithm>
 #include <vector>

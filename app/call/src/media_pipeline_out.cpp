@@ -1,4 +1,4 @@
-#include "media_pipeline_out.h"
+#include "agentcast/call/media_pipeline_out.h"
 
 #include <algorithm>
 #include <stdexcept>

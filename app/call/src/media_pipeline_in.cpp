@@ -1,4 +1,4 @@
-#include "media_pipeline_in.h"
+#include "agentcast/call/media_pipeline_in.h"
 
 #include <algorithm>
 #include <cmath>

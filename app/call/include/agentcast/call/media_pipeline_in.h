@@ -32,8 +32,8 @@
 #include "agentcast/media/snapshot.h"
 #include "agentcast/net/control_messages.h"
 #include "agentcast/net/feedback.h"
-#include "latency.h"
-#include "session_agent.h"
+#include "agentcast/call/latency.h"
+#include "agentcast/call/session_agent.h"
 
 namespace agentcast::media {
 class AudioSink;

@@ -15,7 +15,7 @@
 
 #include "agentcast/media/media_types.h"
 #include "agentcast/net/section_config.h"
-#include "media_pipeline_out.h"
+#include "agentcast/call/media_pipeline_out.h"
 
 namespace agentcast::app {
 

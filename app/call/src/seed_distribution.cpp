@@ -1,4 +1,4 @@
-#include "seed_distribution.h"
+#include "agentcast/call/seed_distribution.h"
 
 #include <cstdio>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "sender.h"
+#include "agentcast/call/sender.h"
 
 #include <sys/stat.h>
 
@@ -15,17 +15,17 @@
 
 #include <QtCore/QJsonArray>
 
-#include "agent_handshake.h"
+#include "agentcast/call/agent_handshake.h"
 #include "agentcast/crypto/identity.h"
 #include "agentcast/net/call_code.h"
 #include "agentcast/net/control_messages.h"
 #include "agentcast/net/feedback.h"
 #include "agentcast/net/tls_channel.h"
 #include "agentcast/net/udp_socket.h"
-#include "media_pipeline_in.h"
-#include "media_pipeline_out.h"
-#include "seed_distribution.h"
-#include "session_agent.h"
+#include "agentcast/call/media_pipeline_in.h"
+#include "agentcast/call/media_pipeline_out.h"
+#include "agentcast/call/seed_distribution.h"
+#include "agentcast/call/session_agent.h"
 
 namespace agentcast::app {
 namespace {

@@ -1,4 +1,4 @@
-#include "viewer.h"
+#include "agentcast/call/viewer.h"
 
 #include <condition_variable>
 #include <cstdio>
@@ -15,10 +15,10 @@
 #include "agentcast/net/feedback.h"
 #include "agentcast/net/tls_channel.h"
 #include "agentcast/net/udp_socket.h"
-#include "media_pipeline_in.h"
-#include "media_pipeline_out.h"
-#include "seed_distribution.h"
-#include "session_agent.h"
+#include "agentcast/call/media_pipeline_in.h"
+#include "agentcast/call/media_pipeline_out.h"
+#include "agentcast/call/seed_distribution.h"
+#include "agentcast/call/session_agent.h"
 
 namespace agentcast::app {
 namespace {

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -205,23 +206,145 @@ std::optional<std::vector<std::uint8_t>> TlsConnection::receive(std::chrono::mil
   return message;
 }
 
+TlsConnection::Io TlsConnection::classify_failure(int rc, bool* wants_write) {
+  const int error = SSL_get_error(ssl_, rc);
+  if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+    if (wants_write != nullptr) *wants_write = error == SSL_ERROR_WANT_WRITE;
+    return Io::kWouldBlock;
+  }
+  if (error == SSL_ERROR_ZERO_RETURN) {
+    error_ = "the peer closed the connection";
+    return Io::kClosed;
+  }
+  if (error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
+    // An EOF without close_notify, or a reset: the peer is gone either way.
+    error_ = errno != 0 ? std::string("the connection failed: ") + strerror(errno)
+                        : std::string("the peer closed the connection");
+    return errno != 0 && errno != ECONNRESET && errno != EPIPE ? Io::kFailed : Io::kClosed;
+  }
+  error_ = openssl_error();
+  return Io::kFailed;
+}
+
+TlsConnection::Io TlsConnection::continue_handshake() {
+  errno = 0;
+  const int rc = SSL_accept(ssl_);
+  if (rc == 1) {
+    handshake_wants_write_ = false;
+    return Io::kDone;
+  }
+  const Io io = classify_failure(rc, &handshake_wants_write_);
+  if (io == Io::kClosed) error_ = "the peer closed the connection during the TLS handshake";
+  return io;
+}
+
+TlsConnection::Io TlsConnection::read_messages(std::vector<std::vector<std::uint8_t>>& out,
+                                               std::size_t max_messages,
+                                               std::size_t max_size) {
+  std::size_t taken = 0;
+  for (;;) {
+    while (taken < max_messages && in_.size() - in_start_ >= 4) {
+      const std::uint8_t* header = in_.data() + in_start_;
+      const std::size_t size = std::size_t{header[0]} << 24 | std::size_t{header[1]} << 16 |
+                               std::size_t{header[2]} << 8 | header[3];
+      if (size > max_size) {
+        error_ = "a control message of " + std::to_string(size) + " bytes exceeds the limit of " +
+                 std::to_string(max_size);
+        return Io::kOversized;
+      }
+      if (in_.size() - in_start_ < 4 + size) break;
+      const auto begin = in_.begin() + static_cast<std::ptrdiff_t>(in_start_ + 4);
+      out.emplace_back(begin, begin + static_cast<std::ptrdiff_t>(size));
+      in_start_ += 4 + size;
+      ++taken;
+    }
+    if (in_start_ == in_.size()) {
+      in_.clear();
+      in_start_ = 0;
+    } else if (in_start_ > in_.size() / 2) {
+      in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(in_start_));
+      in_start_ = 0;
+    }
+    if (taken == max_messages) return Io::kDone;
+    std::uint8_t record[16 * 1024];
+    errno = 0;
+    const int n = SSL_read(ssl_, record, sizeof record);
+    if (n <= 0) return classify_failure(n, nullptr);
+    in_.insert(in_.end(), record, record + n);
+  }
+}
+
+bool TlsConnection::has_partial_message() const noexcept {
+  return in_.size() > in_start_;
+}
+
+bool TlsConnection::has_buffered_input() const noexcept {
+  if (SSL_pending(ssl_) > 0) return true;
+  if (in_.size() - in_start_ < 4) return false;
+  const std::uint8_t* header = in_.data() + in_start_;
+  const std::size_t size = std::size_t{header[0]} << 24 | std::size_t{header[1]} << 16 |
+                           std::size_t{header[2]} << 8 | header[3];
+  return in_.size() - in_start_ >= 4 + size;
+}
+
+void TlsConnection::queue(crypto::Bytes message) {
+  if (message.size() > UINT32_MAX) throw ControlError("message too large");
+  const auto size = static_cast<std::uint32_t>(message.size());
+  const std::uint8_t header[4] = {static_cast<std::uint8_t>(size >> 24),
+                                  static_cast<std::uint8_t>(size >> 16),
+                                  static_cast<std::uint8_t>(size >> 8),
+                                  static_cast<std::uint8_t>(size)};
+  out_.insert(out_.end(), header, header + 4);
+  out_.insert(out_.end(), message.begin(), message.end());
+}
+
+TlsConnection::Io TlsConnection::flush(std::size_t* written) {
+  while (out_start_ < out_.size()) {
+    // A write OpenSSL refused must be repeated with the same length; the buffer itself may
+    // move (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER).
+    const int length = write_retry_ != 0
+                           ? write_retry_
+                           : static_cast<int>(std::min<std::size_t>(out_.size() - out_start_,
+                                                                    16 * 1024));
+    errno = 0;
+    const int n = SSL_write(ssl_, out_.data() + out_start_, length);
+    if (n <= 0) {
+      const Io io = classify_failure(n, nullptr);
+      if (io == Io::kWouldBlock) write_retry_ = length;
+      return io;
+    }
+    write_retry_ = 0;
+    out_start_ += static_cast<std::size_t>(n);
+    if (written != nullptr) *written += static_cast<std::size_t>(n);
+    if (out_start_ > 64 * 1024 && out_start_ > out_.size() / 2) {
+      out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(out_start_));
+      out_start_ = 0;
+    }
+  }
+  out_.clear();
+  out_start_ = 0;
+  return Io::kDone;
+}
+
 TlsServer::TlsServer(const crypto::Identity& identity, const Endpoint& local) {
   ignore_sigpipe();
   ctx_ = new_context(TLS_server_method());
   // No session tickets: nothing resumes, and unread tickets would look like data.
   SSL_CTX_set_num_tickets(ctx_, 0);
+  // The reactor writes what the socket takes and keeps the rest in a buffer that grows.
+  SSL_CTX_set_mode(ctx_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   auto cert = self_signed_certificate(identity.pkey());
   if (SSL_CTX_use_certificate(ctx_, cert.get()) != 1 ||
       SSL_CTX_use_PrivateKey(ctx_, identity.pkey()) != 1 || SSL_CTX_check_private_key(ctx_) != 1) {
     SSL_CTX_free(ctx_);
     throw ControlError("cannot set up the TLS certificate: " + openssl_error());
   }
-  listen_fd_ = ::socket(local.address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  listen_fd_ = ::socket(local.address.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   const int yes = 1;
   ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   if (listen_fd_ < 0 ||
       ::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&local.address), local.length) != 0 ||
-      ::listen(listen_fd_, 16) != 0) {
+      ::listen(listen_fd_, SOMAXCONN) != 0) {
     const std::string reason = strerror(errno);
     if (listen_fd_ >= 0) ::close(listen_fd_);
     SSL_CTX_free(ctx_);
@@ -260,6 +383,17 @@ std::unique_ptr<TlsConnection> TlsServer::accept(std::chrono::milliseconds timeo
     return nullptr;
   }
   return connection;
+}
+
+std::unique_ptr<TlsConnection> TlsServer::accept_pending(int send_buffer) {
+  const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd < 0) return nullptr;
+  const int yes = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof send_buffer);
+  SSL* ssl = SSL_new(ctx_);
+  SSL_set_fd(ssl, fd);
+  return std::make_unique<TlsConnection>(fd, ssl, describe_peer(fd));
 }
 
 std::unique_ptr<TlsConnection> tls_connect(const Endpoint& server,

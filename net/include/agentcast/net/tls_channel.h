@@ -61,12 +61,48 @@ class TlsConnection {
   // fail at once with ControlError, so that a user who gives up is not kept waiting.
   void interrupt() noexcept;
 
+  // ---- Non-blocking use by one reactor thread (the sender's greeter and control plane):
+  // nothing below waits, and nothing buffers more than its bounds. A connection is used
+  // either this way or through send()/receive() above, not both.
+  enum class Io : std::uint8_t {
+    kDone,        // finished (handshake, flush) or the message budget is used up (read)
+    kWouldBlock,  // the peer has to send or read more first: poll fd() and call again
+    kClosed,      // the peer closed the connection
+    kFailed,      // a TLS or socket error: last_error() says which
+    kOversized,   // a message announced itself longer than the limit
+  };
+  int fd() const noexcept { return fd_; }
+  // Drives the server side of the handshake of a connection from accept_pending().
+  Io continue_handshake();
+  // Moves up to `max_messages` whole messages into `out`. Reads at most one TLS record
+  // beyond the message being assembled, so input held stays under max_size + 20 KiB.
+  Io read_messages(std::vector<std::vector<std::uint8_t>>& out, std::size_t max_messages,
+                   std::size_t max_size);
+  // Part of a message has arrived, not all of it.
+  bool has_partial_message() const noexcept;
+  // Bytes already read from the socket wait here or in OpenSSL: poll() will not announce them.
+  bool has_buffered_input() const noexcept;
+  // Appends one message to the output; flush() sends what the socket takes.
+  void queue(crypto::Bytes message);
+  // Io::kDone when nothing is left to send; `written` counts the bytes the socket took.
+  Io flush(std::size_t* written = nullptr);
+  std::size_t pending_output() const noexcept { return out_.size() - out_start_; }
+  // For poll(): the handshake or the pending output waits for the socket to take more.
+  bool wants_write() const noexcept { return handshake_wants_write_ || pending_output() > 0; }
+  const std::string& last_error() const noexcept { return error_; }
+
  private:
   void read_exactly(std::uint8_t* out, std::size_t size);
+  Io classify_failure(int rc, bool* wants_write);
 
   int fd_;
   ssl_st* ssl_;
   std::string peer_;
+  std::vector<std::uint8_t> in_, out_;  // framed bytes; consumed from in_start_/out_start_
+  std::size_t in_start_ = 0, out_start_ = 0;
+  int write_retry_ = 0;  // OpenSSL wants a write it refused repeated with the same length
+  bool handshake_wants_write_ = false;
+  std::string error_;
 };
 
 class TlsServer {
@@ -82,6 +118,12 @@ class TlsServer {
   // a client that fails the handshake is dropped and `error` (if given) says why.
   std::unique_ptr<TlsConnection> accept(std::chrono::milliseconds timeout,
                                         std::string* error = nullptr);
+  // A client that is waiting to be accepted, without its handshake (continue_handshake()
+  // drives it); empty when none waits. Its kernel send buffer is `send_buffer` bytes, so
+  // that a peer that stops reading shows as output that makes no progress.
+  std::unique_ptr<TlsConnection> accept_pending(int send_buffer = 64 * 1024);
+  // For poll(): readable when a client waits.
+  int fd() const noexcept { return listen_fd_; }
 
  private:
   ssl_ctx_st* ctx_ = nullptr;

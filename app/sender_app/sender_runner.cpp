@@ -2,6 +2,8 @@
 
 #include <QtCore/QMetaObject>
 
+#include "agentcast/call/thread_name.h"
+
 #include "start_failure.h"
 
 namespace agentcast::sender_app {
@@ -46,6 +48,7 @@ void SenderRunner::start(app::SenderOptions options, FrameCallback preview, Fram
   set_state(State::kStarting);
   worker_ = std::jthread([this, options = std::move(options), preview = std::move(preview),
                           back = std::move(back)](std::stop_token stop) mutable {
+    app::name_this_thread("ac-sender");
     work(std::move(stop), std::move(options), std::move(preview), std::move(back));
   });
 }

@@ -11,13 +11,14 @@
 #include <stdexcept>
 #include <thread>
 
+#include "agentcast/call/sender.h"
+#include "agentcast/call/thread_name.h"
+#include "agentcast/call/viewer.h"
 #include "agentcast/media/audio_source.h"
 #include "agentcast/media/video_source.h"
 #include "agentcast/net/tls_channel.h"
 #include "command_line.h"
-#include "agentcast/call/sender.h"
 #include "stats_json.h"
-#include "agentcast/call/viewer.h"
 
 namespace agentcast::app {
 namespace {
@@ -39,7 +40,10 @@ class RunControl {
         duration_s > 0 ? std::chrono::steady_clock::now() +
                              std::chrono::milliseconds(static_cast<std::int64_t>(duration_s * 1000))
                        : std::chrono::steady_clock::time_point::max();
-    watcher_ = std::jthread([this, end](std::stop_token stop) { watch(stop, end); });
+    watcher_ = std::jthread([this, end](std::stop_token stop) {
+      name_this_thread("ac-run-control");
+      watch(stop, end);
+    });
   }
   ~RunControl() {
     watcher_.request_stop();

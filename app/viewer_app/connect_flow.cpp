@@ -4,6 +4,8 @@
 
 #include <QtCore/QMetaObject>
 
+#include "agentcast/call/thread_name.h"
+
 namespace agentcast::viewer_ui {
 namespace {
 
@@ -96,6 +98,7 @@ void ConnectFlow::launch(app::ViewerOptions options) {
   emit progressed(progress_);
   worker_ =
       std::jthread([this, session, options = std::move(options)](std::stop_token stop) mutable {
+        app::name_this_thread("ac-viewer");
         work(stop, std::move(options), session);
       });
 }

@@ -37,55 +37,6 @@ std::optional<net::ControlMessage> next_message(net::TlsConnection& connection,
 
 }  // namespace
 
-ServedAgent serve_agent(net::TlsConnection& connection, const net::HelloMessage& hello,
-                        const agent::AgentShelf& shelf, agent::AgentKind kind,
-                        std::chrono::milliseconds timeout) {
-  ServedAgent served;
-  served.kind = kind;
-  auto refuse = [&](std::string reason) {
-    served.reason = std::move(reason);
-    return served;
-  };
-  if (hello.platform != agent::this_platform()) {
-    return refuse("there is no agent for platform " + hello.platform + " (this sender has " +
-                  agent::this_platform() + ")");
-  }
-  if (hello.abi != agent::kAgentAbiVersion) {
-    return refuse("the viewer loads agent ABI " + std::to_string(hello.abi) +
-                  ", this sender ships ABI " + std::to_string(agent::kAgentAbiVersion));
-  }
-  const agent::ShippableAgent& shipped = shelf.get(kind);
-  served.hash = shipped.content_hash;
-  if (std::find(hello.cached.begin(), hello.cached.end(), shipped.content_hash) !=
-      hello.cached.end()) {
-    send(connection, net::UseCachedAgentMessage{shipped.content_hash});
-  } else {
-    served.transferred = true;
-    send(connection, net::AgentOfferMessage{std::string(agent::to_string(kind)),
-                                            shipped.content_hash, shipped.bundle.size()});
-    for (std::size_t offset = 0; offset < shipped.bundle.size(); offset += net::kAgentChunkSize) {
-      const std::size_t n = std::min(net::kAgentChunkSize, shipped.bundle.size() - offset);
-      const auto begin = shipped.bundle.begin() + static_cast<std::ptrdiff_t>(offset);
-      send(connection,
-           net::AgentChunkMessage{
-               offset, std::vector<std::uint8_t>(begin, begin + static_cast<std::ptrdiff_t>(n))});
-    }
-  }
-  std::string error;
-  const auto answer = next_message(connection, Clock::now() + timeout, error);
-  if (!answer) return refuse("the viewer's agent did not get ready: " + error);
-  if (const auto* bye = std::get_if<net::ByeMessage>(&*answer)) {
-    return refuse("the viewer " + bye->reason);
-  }
-  const auto* ready = std::get_if<net::AgentReadyMessage>(&*answer);
-  if (ready == nullptr) return refuse("the viewer answered the agent with another message");
-  if (ready->hash != shipped.content_hash) {
-    return refuse("the viewer loaded agent " + ready->hash.substr(0, 12) + ", not the one sent");
-  }
-  served.ok = true;
-  return served;
-}
-
 AgentProblem classify(const agent::LoadOutcome& refused) noexcept {
   using agent::BundleError;
   using agent::LoadError;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "agentcast/call/thread_name.h"
 #include "agentcast/media/audio_output.h"
 #include "agentcast/media/opus_codec.h"
 #include "agentcast/media/packetizer.h"
@@ -245,6 +246,7 @@ void IncomingMedia::record(const media::EncodedFrame& frame, cv::Size picture) {
 }
 
 void IncomingMedia::video_loop(std::stop_token stop) {
+  name_this_thread("ac-in-video");
   media::H264Decoder decoder;
   auto present = [&](std::vector<media::VideoFrame> frames) {
     for (media::VideoFrame& frame : frames) {
@@ -279,6 +281,7 @@ void IncomingMedia::video_loop(std::stop_token stop) {
 }
 
 void IncomingMedia::audio_loop(std::stop_token stop) {
+  name_this_thread("ac-in-audio");
   media::OpusAudioDecoder decoder;
   // The gain is applied here, on the playback thread, not in the device callback.
   auto play = [this](media::AudioFrame frame) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "agentcast/call/thread_name.h"
 #include "agentcast/crypto/cipher_unit.h"
 #include "agentcast/media/audio_source.h"
 #include "agentcast/media/file_source.h"
@@ -165,6 +166,7 @@ void OutgoingMedia::stop() {
 }
 
 void OutgoingMedia::capture_video_loop(std::stop_token stop) {
+  name_this_thread("ac-capture");
   while (!stop.stop_requested()) {
     std::optional<media::VideoFrame> frame =
         video_file_ ? video_file_->next_raw_video() : video_source_->next();
@@ -177,6 +179,7 @@ void OutgoingMedia::capture_video_loop(std::stop_token stop) {
 }
 
 void OutgoingMedia::encode_video_loop(std::stop_token stop) {
+  name_this_thread("ac-encode-video");
   while (!stop.stop_requested()) {
     if (video_file_ && video_file_->video_passthrough()) {
       auto encoded = video_file_->next_encoded_video();
@@ -200,6 +203,7 @@ void OutgoingMedia::encode_video_loop(std::stop_token stop) {
 }
 
 void OutgoingMedia::audio_loop(std::stop_token stop) {
+  name_this_thread("ac-encode-audio");
   while (!stop.stop_requested()) {
     auto frame = audio_file_ ? audio_file_->next_audio() : audio_source_->next();
     if (!frame) break;
@@ -211,6 +215,7 @@ void OutgoingMedia::audio_loop(std::stop_token stop) {
 }
 
 void OutgoingMedia::send_loop(std::stop_token stop) {
+  name_this_thread("ac-send");
   media::Packetizer packetizer(agent_->max_payload());
   std::vector<std::uint8_t> packet(agent_->mtu());
   std::uint64_t dropped_seen = 0;

@@ -10,15 +10,17 @@
 #include <QtCore/QJsonObject>
 
 #include "agentcast/agent/bundle.h"
-#include "agentcast/net/call_code.h"
-#include "agentcast/net/control_messages.h"
-#include "agentcast/net/feedback.h"
-#include "agentcast/net/tls_channel.h"
-#include "agentcast/net/udp_socket.h"
 #include "agentcast/call/media_pipeline_in.h"
 #include "agentcast/call/media_pipeline_out.h"
 #include "agentcast/call/seed_distribution.h"
 #include "agentcast/call/session_agent.h"
+#include "agentcast/call/thread_name.h"
+#include "agentcast/net/call_code.h"
+#include "agentcast/net/control_messages.h"
+#include "agentcast/net/feedback.h"
+#include "agentcast/net/path_challenge.h"
+#include "agentcast/net/tls_channel.h"
+#include "agentcast/net/udp_socket.h"
 
 namespace agentcast::app {
 namespace {
@@ -55,7 +57,8 @@ struct Viewer::Impl {
   std::optional<FetchedAgent> fetched;
   std::int64_t start_us = media::now_us(), agent_ready_us = 0;
   std::vector<net::InstructionsMessage> early_instructions;  // before the session message
-  std::atomic<std::uint64_t> instructions_received{0}, instructions_refused{0}, feedback_dropped{0};
+  std::atomic<std::uint64_t> instructions_received{0}, instructions_refused{0}, feedback_dropped{0},
+      packets_from_strangers{0}, path_challenges_answered{0};
   // A receive-only agent cannot seal: its feedback waits here for the control thread.
   std::mutex feedback_mutex;
   std::deque<std::vector<std::uint8_t>> feedback_queue;
@@ -150,7 +153,10 @@ void Viewer::Impl::connect(std::stop_token stop) {
 }
 
 void Viewer::Impl::join_session(const net::Endpoint& sender) {
-  sender_media = sender;
+  // Where the sender actually answered (a call code may name 0.0.0.0 or a host name):
+  // media and challenges from any other address are a stranger's.
+  sender_media = control->peer_endpoint();
+  if (sender_media.empty()) sender_media = sender;
   udp = std::make_unique<net::UdpSocket>(
       net::Endpoint::resolve(sender_media.address.ss_family == AF_INET6 ? "[::]:0" : "0.0.0.0:0"));
   const agent::AgentCache cache(options.agent_cache.empty() ? agent::AgentCache::default_directory()
@@ -253,7 +259,7 @@ void Viewer::Impl::join(const net::SessionMessage& session) {
   }
   try {
     agent = std::make_unique<SessionAgent>(fetched->agent.library, session.params,
-                                            agent::Role::kViewer);
+                                           agent::Role::kViewer);
   } catch (const agent::AgentError& e) {
     throw ViewerError(ViewerError::Kind::kAgentRefused, e.what(), AgentProblem::kBroken);
   }
@@ -306,6 +312,7 @@ void Viewer::Impl::send_feedback(const net::Feedback& feedback) {
 }
 
 void Viewer::Impl::receive_loop(std::stop_token stop) {
+  name_this_thread("ac-receive");
   std::vector<std::uint8_t> datagram(net::kMaxMtu);
   std::vector<std::uint8_t> payload(net::kMaxMtu);
   bool media_seen = false;
@@ -322,9 +329,18 @@ void Viewer::Impl::receive_loop(std::stop_token stop) {
     const auto timeout = std::chrono::milliseconds(std::max<std::int64_t>(0, (wake - now) / 1000));
     const net::UdpReceive got = udp->receive(datagram, timeout);
     now = media::now_us();
-    if (got.status == net::UdpStatus::kOk) {
-      const net::OpenResult opened = agent->open(crypto::Bytes(datagram.data(), got.size), payload);
-      if (opened.status == net::OpenStatus::kOk) {
+    const crypto::Bytes received(datagram.data(), got.size);
+    if (got.status == net::UdpStatus::kOk && !(got.from == sender_media)) {
+      // Only the sender sends media and challenges: a stranger's datagram never reaches
+      // the agent, so it can neither fill the replay window nor cost a decryption.
+      packets_from_strangers.fetch_add(1, std::memory_order_relaxed);
+    } else if (got.status == net::UdpStatus::kOk) {
+      if (const auto token = net::parse_path_challenge(received)) {
+        // docs/PROTOCOL.md §12: the echo goes back sealed (or over the control channel).
+        path_challenges_answered.fetch_add(1, std::memory_order_relaxed);
+        send_feedback(net::PathResponse{*token});
+      } else if (const net::OpenResult opened = agent->open(received, payload);
+                 opened.status == net::OpenStatus::kOk) {
         media_seen = true;
         incoming.insert(opened.header, crypto::Bytes(payload.data(), opened.size), now);
       }
@@ -471,6 +487,8 @@ QJsonObject Viewer::stats_json() const {
   stats["instructions_received"] = static_cast<qint64>(v.instructions_received.load());
   stats["instructions_refused"] = static_cast<qint64>(v.instructions_refused.load());
   stats["feedback_dropped"] = static_cast<qint64>(v.feedback_dropped.load());
+  stats["packets_from_strangers"] = static_cast<qint64>(v.packets_from_strangers.load());
+  stats["path_challenges_answered"] = static_cast<qint64>(v.path_challenges_answered.load());
   // `fetched` is written before `joined` is set, by the thread that connects.
   if (v.joined.load(std::memory_order_acquire) && v.fetched) {
     QJsonObject agent_info;

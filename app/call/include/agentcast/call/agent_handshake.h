@@ -19,21 +19,8 @@
 
 namespace agentcast::app {
 
-// ---- sender ----
-
-struct ServedAgent {
-  bool ok = false;
-  agent::AgentKind kind = agent::AgentKind::kFull;
-  std::string hash;
-  bool transferred = false;  // false: the viewer had it cached
-  std::string reason;        // why the viewer is not ready, when !ok
-};
-
-// Sends `kind` (or tells the viewer to use its cached copy) and waits up to `timeout` for
-// AgentReady. Throws net::ControlError when the connection fails.
-ServedAgent serve_agent(net::TlsConnection& connection, const net::HelloMessage& hello,
-                        const agent::AgentShelf& shelf, agent::AgentKind kind,
-                        std::chrono::milliseconds timeout);
+// The sender's side is the greeter's state machine (app/call/src/greeter.h): it never
+// waits on a viewer.
 
 // ---- viewer ----
 

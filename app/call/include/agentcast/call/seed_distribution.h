@@ -9,9 +9,9 @@
 #include <map>
 #include <vector>
 
+#include "agentcast/call/session_agent.h"
 #include "agentcast/net/control_messages.h"
 #include "agentcast/net/tls_channel.h"
-#include "agentcast/call/session_agent.h"
 
 namespace agentcast::app {
 
@@ -34,6 +34,10 @@ class SeedDistributor {
 
   // Sends one seed over a control channel and counts it; false if the channel failed.
   bool send(net::TlsConnection& control, const net::SeedMessage& seed);
+  // Counts seeds handed to peers some other way (queued on non-blocking connections).
+  void count_sent(std::uint64_t copies = 1) noexcept {
+    distributed_.fetch_add(copies, std::memory_order_relaxed);
+  }
 
   std::uint64_t generated() const noexcept { return generated_.load(std::memory_order_relaxed); }
   std::uint64_t distributed() const noexcept {

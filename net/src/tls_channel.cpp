@@ -20,6 +20,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::chrono::seconds kStallLimit{10};  // within one message or handshake
 
+// OpenSSL's error queue is per thread and SSL_get_error() reads it: an error left there by
+// one connection (a peer that failed, a shutdown during a handshake) would make the next
+// call on another connection of the same thread look failed. Every call is preceded by
+// this, and every failure takes its own error off the queue.
+void clear_openssl_errors() {
+  ERR_clear_error();
+}
+
 std::string openssl_error() {
   const unsigned long code = ERR_get_error();
   ERR_clear_error();
@@ -50,6 +58,7 @@ bool wait_for(int fd, int ssl_error, Clock::time_point deadline) {
 template <typename Op>
 int drive(ssl_st* ssl, int fd, Clock::time_point deadline, Op op, const char* what) {
   for (;;) {
+    clear_openssl_errors();
     const int rc = op();
     if (rc > 0) return rc;
     const int error = SSL_get_error(ssl, rc);
@@ -136,7 +145,11 @@ void TlsConnection::interrupt() noexcept {
 }
 
 TlsConnection::~TlsConnection() {
-  SSL_shutdown(ssl_);  // best effort close_notify; never waits on a non-blocking socket
+  // Best effort close_notify (never waits on a non-blocking socket), and only after a
+  // handshake; whatever it fails with stays here, not on the thread's error queue.
+  clear_openssl_errors();
+  if (SSL_is_init_finished(ssl_) == 1) SSL_shutdown(ssl_);
+  clear_openssl_errors();
   SSL_free(ssl_);
   ::close(fd_);
 }
@@ -227,6 +240,7 @@ TlsConnection::Io TlsConnection::classify_failure(int rc, bool* wants_write) {
 }
 
 TlsConnection::Io TlsConnection::continue_handshake() {
+  clear_openssl_errors();
   errno = 0;
   const int rc = SSL_accept(ssl_);
   if (rc == 1) {
@@ -239,8 +253,7 @@ TlsConnection::Io TlsConnection::continue_handshake() {
 }
 
 TlsConnection::Io TlsConnection::read_messages(std::vector<std::vector<std::uint8_t>>& out,
-                                               std::size_t max_messages,
-                                               std::size_t max_size) {
+                                               std::size_t max_messages, std::size_t max_size) {
   std::size_t taken = 0;
   for (;;) {
     while (taken < max_messages && in_.size() - in_start_ >= 4) {
@@ -267,6 +280,7 @@ TlsConnection::Io TlsConnection::read_messages(std::vector<std::vector<std::uint
     }
     if (taken == max_messages) return Io::kDone;
     std::uint8_t record[16 * 1024];
+    clear_openssl_errors();
     errno = 0;
     const int n = SSL_read(ssl_, record, sizeof record);
     if (n <= 0) return classify_failure(n, nullptr);
@@ -290,10 +304,9 @@ bool TlsConnection::has_buffered_input() const noexcept {
 void TlsConnection::queue(crypto::Bytes message) {
   if (message.size() > UINT32_MAX) throw ControlError("message too large");
   const auto size = static_cast<std::uint32_t>(message.size());
-  const std::uint8_t header[4] = {static_cast<std::uint8_t>(size >> 24),
-                                  static_cast<std::uint8_t>(size >> 16),
-                                  static_cast<std::uint8_t>(size >> 8),
-                                  static_cast<std::uint8_t>(size)};
+  const std::uint8_t header[4] = {
+      static_cast<std::uint8_t>(size >> 24), static_cast<std::uint8_t>(size >> 16),
+      static_cast<std::uint8_t>(size >> 8), static_cast<std::uint8_t>(size)};
   out_.insert(out_.end(), header, header + 4);
   out_.insert(out_.end(), message.begin(), message.end());
 }
@@ -302,10 +315,11 @@ TlsConnection::Io TlsConnection::flush(std::size_t* written) {
   while (out_start_ < out_.size()) {
     // A write OpenSSL refused must be repeated with the same length; the buffer itself may
     // move (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER).
-    const int length = write_retry_ != 0
-                           ? write_retry_
-                           : static_cast<int>(std::min<std::size_t>(out_.size() - out_start_,
-                                                                    16 * 1024));
+    const int length =
+        write_retry_ != 0
+            ? write_retry_
+            : static_cast<int>(std::min<std::size_t>(out_.size() - out_start_, 16 * 1024));
+    clear_openssl_errors();
     errno = 0;
     const int n = SSL_write(ssl_, out_.data() + out_start_, length);
     if (n <= 0) {

@@ -93,7 +93,10 @@ void expect_instructions_followed(const CallResult& call) {
   EXPECT_EQ(call.viewer["instructions_refused"].toInt(), 0);
   EXPECT_GE(call.viewer["instructions_received"].toInt(), 4) << "two blocks of each stream";
   EXPECT_EQ(call.viewer["packets_without_instruction"].toInt(), 0);
-  EXPECT_GE(call.viewer["unit_switches"].toInt(), 20) << "the viewer hopped units as told";
+  // The viewer hopped units as told: every switch the sender made (how many is the DRBG's
+  // draw, 19 to 29 in a 6 s call here, so a floor of its own would be a coin toss).
+  EXPECT_GE(call.sender["unit_switches"].toInt(), 10);
+  EXPECT_GE(call.viewer["unit_switches"].toDouble(), 0.9 * call.sender["unit_switches"].toDouble());
 }
 
 TEST_F(SeedModes, SynchronizedSeedsAreFollowedAcrossEpochs) {

@@ -333,7 +333,20 @@ void ControlPlane::dispatch(Session& s, net::ControlMessage& message, std::int64
     void operator()(const net::AgentChunkMessage&) const { violation("agent_chunk"); }
     void operator()(const net::UseCachedAgentMessage&) const { violation("use_cached_agent"); }
     void operator()(const net::AgentReadyMessage&) const { violation("agent_ready"); }
-    void operator()(const net::InstructionsMessage&) const { violation("instructions"); }
+    void operator()(const net::InstructionsMessage& posted) const {
+      // Instructed selection of the viewer's own streams to the sender: it posts their
+      // blocks, as the sender does for its media. Any other stream is not its to instruct.
+      const std::uint16_t id = posted.stream_id;
+      if (id != net::feedback_stream_id(s.slot) && id != net::back_video_stream_id(s.slot) &&
+          id != net::back_audio_stream_id(s.slot)) {
+        return plane.end(
+            s, SessionEnd::kProtocol,
+            "it sent instructions for stream " + std::to_string(id) + ", which is not its own");
+      }
+      if (!plane.p_.agent.provide_instructions(id, posted.block, posted.runs)) {
+        count(plane.p_.counters.instructions_refused);
+      }
+    }
     void violation(const char* type) const {
       plane.end(s, SessionEnd::kProtocol,
                 std::string("it sent a ") + type + " message, which only a sender sends");
@@ -379,11 +392,16 @@ void ControlPlane::check_deadlines(Session& s, std::int64_t now) {
 void ControlPlane::end(Session& s, SessionEnd reason, const std::string& detail) {
   if (s.ended) return;
   s.ended = true;
-  const std::optional<RosterEntry> viewer = p_.roster.remove(s.slot);
-  if (reason != SessionEnd::kSenderStopped) {  // that is the sender's news, not the viewer's
-    std::fprintf(stderr, "viewer %u left: %s [%s]\n", s.slot, detail.c_str(),
-                 std::string(to_string(reason)).c_str());
+  if (reason == SessionEnd::kSenderStopped) {
+    // The viewers stay listed: the last statistics show who watched to the end.
+    s.connection->queue(net::encode_control(net::ByeMessage{detail}));
+    s.connection->flush();
+    s.connection.reset();
+    return;
   }
+  const std::optional<RosterEntry> viewer = p_.roster.remove(s.slot);
+  std::fprintf(stderr, "viewer %u left: %s [%s]\n", s.slot, detail.c_str(),
+               std::string(to_string(reason)).c_str());
   p_.counters.sessions.add(EndedSession{s.slot, viewer ? viewer->name : std::string(),
                                         viewer ? viewer->address : s.connection->peer(),
                                         std::string(to_string(reason)), detail});

@@ -260,6 +260,7 @@ QJsonObject Sender::stats_json() const {
   stats["select_mode"] =
       s.options.select == net::SelectMode::kInstructed ? "instructed" : "synchronized";
   stats["instruction_blocks_posted"] = value(c.instruction_blocks_posted);
+  stats["instructions_refused"] = value(c.instructions_refused);
   QJsonObject resident;
   resident["hash"] = QString::fromStdString(s.resident.content_hash);
   resident["bundle_bytes"] = static_cast<qint64>(s.resident.bundle_size);

@@ -83,6 +83,7 @@ struct SenderCounters {
   Counter keyframe_requests{0};
   Counter feedback_rejected{0};
   Counter instruction_blocks_posted{0};
+  Counter instructions_refused{0};  // viewers' blocks for their own streams
   Counter agents_transferred{0};
   Counter agents_from_cache{0};
   ReasonTally refused;  // viewers_refused{,_by_reason}

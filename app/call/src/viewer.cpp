@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "agentcast/call/seed_distribution.h"
 #include "agentcast/call/session_agent.h"
 #include "agentcast/call/thread_name.h"
+#include "agentcast/crypto/selection.h"
 #include "agentcast/net/call_code.h"
 #include "agentcast/net/control_messages.h"
 #include "agentcast/net/feedback.h"
@@ -52,7 +54,9 @@ struct Viewer::Impl {
   IncomingMedia incoming;
   std::unique_ptr<OutgoingMedia> back;          // a two-way call: what goes to the sender
   std::unique_ptr<SeedDistributor> back_seeds;  // control thread
-  std::atomic<bool> joined{false};              // agent and back_seeds are set
+  // Instructed selection: the last block posted of each of its own streams to the sender.
+  std::map<std::uint16_t, std::uint64_t> own_instructed_through;  // control thread
+  std::atomic<bool> joined{false};                                // agent and back_seeds are set
   SeedIntake seeds;
   std::optional<FetchedAgent> fetched;
   std::int64_t start_us = media::now_us(), agent_ready_us = 0;
@@ -107,6 +111,7 @@ struct Viewer::Impl {
   void connect(std::stop_token stop);
   void join_session(const net::Endpoint& sender);
   void provide(const net::InstructionsMessage& message);
+  void post_own_instructions();
   void join(const net::SessionMessage& session);
   void send_feedback(const net::Feedback& feedback);
   void receive_loop(std::stop_token stop);
@@ -250,6 +255,30 @@ void Viewer::Impl::provide(const net::InstructionsMessage& message) {
   }
 }
 
+// Instructed selection (docs/PROTOCOL.md §11): this viewer is the sending section of its
+// own streams to the sender (feedback, and what it sends back), so it posts their blocks
+// to the sender as the sender does for its media: the first two at once, then each next
+// one as soon as the stream enters the block before it.
+void Viewer::Impl::post_own_instructions() {
+  if (agent->params().select_mode != net::SelectMode::kInstructed || !agent->can_send()) return;
+  std::vector<std::uint16_t> own{net::feedback_stream_id(slot)};
+  if (back) {
+    own.push_back(net::back_video_stream_id(slot));
+    own.push_back(net::back_audio_stream_id(slot));
+  }
+  for (const std::uint16_t stream : own) {
+    const std::optional<std::uint64_t> next = agent->next_sequence(stream);
+    if (!next) continue;  // not a stream this viewer sends
+    const std::uint64_t due = *next / crypto::kScheduleBlockPackets + 1;
+    const auto [posted, fresh] = own_instructed_through.try_emplace(stream, 0);
+    for (std::uint64_t block = fresh ? 0 : posted->second + 1; block <= due; ++block) {
+      control->send(net::encode_control(
+          net::InstructionsMessage{stream, block, agent->instructions(stream, block)}));
+    }
+    posted->second = std::max(posted->second, due);
+  }
+}
+
 void Viewer::Impl::join(const net::SessionMessage& session) {
   if (session.params.units.reference_policy == crypto::ReferenceUnits::kAllowInsecure &&
       !options.insecure_reference_units) {
@@ -286,6 +315,12 @@ void Viewer::Impl::join(const net::SessionMessage& session) {
   for (const auto& posted : early_instructions)
     provide(posted);
   early_instructions.clear();
+  try {
+    post_own_instructions();  // before any packet of its own can reach the sender
+  } catch (const net::ControlError& e) {
+    throw ViewerError(ViewerError::Kind::kProtocol,
+                      std::string("the connection failed as the session began: ") + e.what());
+  }
   incoming.set_units(session.params.units.units);
   incoming.open(session.streams);
   joined.store(true, std::memory_order_release);
@@ -366,6 +401,7 @@ void Viewer::Impl::control_loop(std::stop_token stop) {
     }
     std::optional<std::vector<std::uint8_t>> message;
     try {
+      post_own_instructions();
       std::deque<std::vector<std::uint8_t>> feedback;
       {
         std::lock_guard lock(feedback_mutex);

@@ -160,6 +160,7 @@ std::unique_ptr<TlsClient> TlsClient::connect(const Invitation& invitation,
   SSL_set_fd(ssl, fd);
   std::unique_ptr<TlsClient> client(new TlsClient(fd, ssl, ctx));
   for (;;) {
+    ERR_clear_error();  // the thread's queue may hold an earlier connection's error
     const int rc = SSL_connect(ssl);
     if (rc == 1) break;
     const int error = SSL_get_error(ssl, rc);
@@ -185,6 +186,7 @@ bool TlsClient::write_raw(crypto::Bytes bytes, std::chrono::milliseconds timeout
   const auto deadline = Clock::now() + timeout;
   std::size_t done = 0;
   while (done < bytes.size()) {
+    ERR_clear_error();
     const int rc = SSL_write(ssl_, bytes.data() + done,
                              static_cast<int>(std::min<std::size_t>(bytes.size() - done, 1 << 20)));
     if (rc > 0) {
@@ -221,6 +223,7 @@ std::optional<Buffer> TlsClient::receive(std::chrono::milliseconds timeout) {
         return message;
       }
     }
+    ERR_clear_error();
     const int rc = SSL_read(ssl_, chunk, sizeof chunk);
     if (rc > 0) {
       inbox_.insert(inbox_.end(), chunk, chunk + rc);
@@ -239,6 +242,7 @@ bool TlsClient::drain_until_closed(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   std::uint8_t chunk[16 * 1024];
   for (;;) {
+    ERR_clear_error();
     const int rc = SSL_read(ssl_, chunk, sizeof chunk);
     if (rc > 0) continue;
     const int error = SSL_get_error(ssl_, rc);

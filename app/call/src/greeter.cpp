@@ -155,6 +155,7 @@ void Greeter::step(Greeting& g, std::int64_t now) {
     if (io == Io::kWouldBlock) return;
     if (io != Io::kDone) {
       count(counters_.control.handshakes_failed);
+      log_refusal(g.connection->peer(), "TLS handshake failed: " + g.connection->last_error(), now);
       return drop(g);
     }
     g.step = Greeting::Step::kHello;
@@ -264,9 +265,19 @@ void Greeter::send_agent(Greeting& g, std::int64_t now) {
 // Tells the peer why (best effort, within a second) and counts it.
 void Greeter::refuse(Greeting& g, Refusal refusal, const std::string& reason, std::int64_t now) {
   counters_.refused.add(to_string(refusal));
+  log_refusal(g.connection->peer(), reason, now);
+  g.connection->queue(net::encode_control(net::ByeMessage{reason}));
+  g.step = Greeting::Step::kRefusing;
+  g.deadline_us = now + kRefusingGraceUs;
+  if (g.connection->flush() != Io::kWouldBlock) drop(g);
+}
+
+// A few lines a second at most: a flood of bad connections is counted, not logged line by
+// line.
+void Greeter::log_refusal(const std::string& peer, const std::string& reason, std::int64_t now) {
   if (now - log_second_us_ >= 1'000'000) {
     if (not_logged_ > 0) {
-      std::fprintf(stderr, "refused %llu more connections (see viewers_refused_by_reason)\n",
+      std::fprintf(stderr, "refused %llu more connections (counted in the statistics)\n",
                    static_cast<unsigned long long>(not_logged_));
     }
     log_second_us_ = now;
@@ -275,14 +286,10 @@ void Greeter::refuse(Greeting& g, Refusal refusal, const std::string& reason, st
   }
   if (logged_this_second_ < kRefusalsLoggedPerSecond) {
     ++logged_this_second_;
-    std::fprintf(stderr, "refused viewer %s: %s\n", g.connection->peer().c_str(), reason.c_str());
+    std::fprintf(stderr, "refused viewer %s: %s\n", peer.c_str(), reason.c_str());
   } else {
     ++not_logged_;
   }
-  g.connection->queue(net::encode_control(net::ByeMessage{reason}));
-  g.step = Greeting::Step::kRefusing;
-  g.deadline_us = now + kRefusingGraceUs;
-  if (g.connection->flush() != Io::kWouldBlock) drop(g);
 }
 
 void Greeter::drop(Greeting& g) {

@@ -309,86 +309,65 @@ void IncomingMedia::audio_loop(std::stop_token stop) {
   }
 }
 
-void IncomingMedia::write_stats(QJsonObject& stats) const {
-  auto n = [](std::uint64_t value) { return static_cast<qint64>(value); };
+ReceivingFigures IncomingMedia::figures() const {
   // The sink is opened once, before the threads start; read it only after that.
   const bool opened = opened_.load(std::memory_order_acquire);
-  std::uint64_t bytes_received = 0;
-  double audio_jitter_us = 0;
+  ReceivingFigures f;
   {
     std::lock_guard lock(receive_mutex_);
-    bytes_received = bytes_received_;
-    audio_jitter_us = audio_jitter_us_;
+    f.bytes_received = bytes_received_;
+    f.jitter_ms = audio_jitter_us_ / 1000.0;
   }
   std::lock_guard lock(stats_mutex_);
-  std::uint64_t received = 0, reordered = 0, replays = 0, too_old = 0, forged = 0, failures = 0;
-  std::uint64_t switches = 0, epochs = 0, no_instruction = 0;
+  std::uint64_t replays = 0, too_old = 0, forged = 0, failures = 0;
   for (const auto& [id, stream] : receiving_) {
-    no_instruction += stream.count(net::OpenStatus::kNoInstruction);
-    received += stream.accepted();
-    reordered += stream.packets_reordered;
+    f.packets_without_instruction += stream.count(net::OpenStatus::kNoInstruction);
+    f.packets_received += stream.accepted();
+    f.packets_reordered += stream.packets_reordered;
     replays += stream.count(net::OpenStatus::kReplay);
     too_old += stream.count(net::OpenStatus::kTooOld);
     forged += stream.count(net::OpenStatus::kForged);
     failures += stream.count(net::OpenStatus::kCipherFailure);
-    switches += stream.unit_switches;
-    epochs = std::max(epochs, stream.epochs);
+    f.unit_switches += stream.unit_switches;
+    f.epochs = std::max(f.epochs, stream.epochs);
   }
   // The unit and epoch of the video stream (the audio one's without video).
   for (const auto& id : {video_id_, audio_id_}) {
     const auto stream = id ? receiving_.find(*id) : receiving_.end();
     if (stream == receiving_.end() || stream->second.current_unit < 0) continue;
     const auto unit = static_cast<std::size_t>(stream->second.current_unit);
-    stats["unit"] = unit < units_.size() ? QString::fromUtf8(crypto::unit_name(units_[unit]))
-                                         : QString::number(unit);
-    stats["epoch"] = n(current_epoch_.count(*id) ? current_epoch_.at(*id) : 0);
+    f.current = CurrentUnit{
+        unit < units_.size() ? std::string(crypto::unit_name(units_[unit])) : std::to_string(unit),
+        current_epoch_.count(*id) ? current_epoch_.at(*id) : 0};
     break;
   }
-  stats["packets_received"] = n(received);
-  stats["bytes_received"] = n(bytes_received);
-  stats["jitter_ms"] = audio_jitter_us / 1000.0;
-  stats["packets_lost"] = n(packets_expected_ > received ? packets_expected_ - received : 0);
-  stats["packets_reordered"] = n(reordered);
-  stats["packets_duplicate"] = n(replays);
-  stats["decrypt_failures"] = n(forged + failures);
-  stats["replays_rejected"] = n(replays + too_old);
-  stats["frames_decoded"] = n(frames_decoded_.load());
+  f.packets_lost =
+      packets_expected_ > f.packets_received ? packets_expected_ - f.packets_received : 0;
+  f.packets_duplicate = replays;
+  f.decrypt_failures = forged + failures;
+  f.replays_rejected = replays + too_old;
+  f.frames_decoded = frames_decoded_.load();
   const media::JitterStats& jitter = video_jitter_stats_;
-  stats["frames_dropped"] =
-      n(jitter.frames_dropped + jitter.frames_evicted + jitter.frames_missing +
-        jitter.frames_corrupt + jitter.frames_skipped + video_queue_.dropped());
-  stats["keyframe_requests"] = n(keyframe_requests_.load());
-  stats["audio_frames_played"] = n(audio_frames_played_.load());
-  stats["audio_frames_concealed"] = n(audio_frames_concealed_.load());
-  stats["audio_underruns"] = n(opened && audio_sink_ ? audio_sink_->stats().underruns : 0);
-  QJsonObject latency;
-  latency["p50"] = latency_.percentile_ms(50);
-  latency["p95"] = latency_.percentile_ms(95);
-  latency["p99"] = latency_.percentile_ms(99);
-  latency["samples"] = n(latency_.count());
-  stats["latency_ms"] = latency;
+  f.frames_dropped = jitter.frames_dropped + jitter.frames_evicted + jitter.frames_missing +
+                     jitter.frames_corrupt + jitter.frames_skipped + video_queue_.dropped();
+  f.keyframe_requests = keyframe_requests_.load();
+  f.audio_frames_played = audio_frames_played_.load();
+  f.audio_frames_concealed = audio_frames_concealed_.load();
+  f.audio_underruns = opened && audio_sink_ ? audio_sink_->stats().underruns : 0;
+  f.latency_ms = LatencyFigures{latency_.percentile_ms(50), latency_.percentile_ms(95),
+                                latency_.percentile_ms(99), latency_.count()};
   const std::int64_t first = first_frame_us_.load();
-  stats["time_to_first_frame_ms"] = first == 0 ? -1.0 : (first - options_.started_us) / 1000.0;
-  stats["unit_switches"] = n(switches);
-  stats["packets_without_instruction"] = n(no_instruction);
-  stats["epochs"] = n(epochs);
-  stats["decode_errors"] = n(decoder_stats_.decode_errors);
-  stats["longest_video_gap_ms"] = longest_video_gap_us_ / 1000.0;
-  QJsonObject video_jitter;
-  video_jitter["frames_complete"] = n(jitter.frames_complete);
-  video_jitter["frames_released"] = n(jitter.frames_released);
-  video_jitter["frames_buffered"] = n(jitter.depth_frames);
-  video_jitter["fragments_late"] = n(jitter.fragments_late);
-  video_jitter["fragments_duplicate"] = n(jitter.fragments_duplicate);
-  stats["video_jitter"] = video_jitter;
+  f.time_to_first_frame_ms = first == 0 ? -1.0 : (first - options_.started_us) / 1000.0;
+  f.decode_errors = decoder_stats_.decode_errors;
+  f.longest_video_gap_ms = longest_video_gap_us_ / 1000.0;
+  f.video_jitter =
+      VideoJitterFigures{jitter.frames_complete, jitter.frames_released, jitter.depth_frames,
+                         jitter.fragments_late, jitter.fragments_duplicate};
   if (auto frame = latest_.get()) {
-    QJsonObject snapshot;
-    snapshot["frame_id"] = n(frame->frame_number);
-    snapshot["capture_time_us"] = static_cast<qint64>(frame->capture_time_us);
-    snapshot["width"] = frame->bgr.cols;
-    snapshot["height"] = frame->bgr.rows;
-    stats["last_frame"] = snapshot;
+    f.last_frame = LastFrameFigures{frame->frame_number, frame->capture_time_us, frame->bgr.cols,
+                                    frame->bgr.rows};
   }
+  return f;
 }
 
 }  // namespace agentcast::app

@@ -251,28 +251,26 @@ void OutgoingMedia::send_loop(std::stop_token stop) {
   }
 }
 
-void OutgoingMedia::write_stats(QJsonObject& stats, const agent::AgentStats& agent_stats) const {
-  auto count = [](const std::atomic<std::uint64_t>& v) {
-    return static_cast<qint64>(v.load(std::memory_order_relaxed));
-  };
-  stats["frames_captured"] = count(frames_captured_);
-  stats["frames_dropped_buffer"] = static_cast<qint64>(capture_queue_.dropped());
-  stats["frames_encoded"] = count(frames_encoded_);
-  stats["audio_frames_encoded"] = count(audio_frames_encoded_);
-  stats["video_frames_sent"] = count(video_frames_sent_);
-  stats["audio_frames_sent"] = count(audio_frames_sent_);
-  stats["send_queue_dropped"] = static_cast<qint64>(send_queue_.dropped());
-  stats["packets_sent"] = count(packets_sent_);
-  stats["bytes_sent"] = count(bytes_sent_);
-  stats["send_errors"] = count(send_errors_);
-  std::uint64_t switches = 0, epochs = 0, sealed = 0, delayed = 0;
+SendingFigures OutgoingMedia::figures(const agent::AgentStats& agent_stats) const {
+  auto load = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
+  SendingFigures f;
+  f.frames_captured = load(frames_captured_);
+  f.frames_dropped_buffer = capture_queue_.dropped();
+  f.frames_encoded = load(frames_encoded_);
+  f.audio_frames_encoded = load(audio_frames_encoded_);
+  f.video_frames_sent = load(video_frames_sent_);
+  f.audio_frames_sent = load(audio_frames_sent_);
+  f.send_queue_dropped = send_queue_.dropped();
+  f.packets_sent = load(packets_sent_);
+  f.bytes_sent = load(bytes_sent_);
+  f.send_errors = load(send_errors_);
   for (const std::uint16_t id : stream_ids()) {
     auto it = agent_stats.sending.find(id);
     if (it == agent_stats.sending.end()) continue;
-    switches += it->second.unit_switches;
-    delayed += it->second.epoch_changes_delayed;
-    epochs = std::max(epochs, it->second.epochs);
-    sealed += it->second.packets_sealed;
+    f.unit_switches += it->second.unit_switches;
+    f.epoch_changes_delayed += it->second.epoch_changes_delayed;
+    f.epochs = std::max(f.epochs, it->second.epochs);
+    f.packets_sealed += it->second.packets_sealed;
   }
   // The unit and epoch of the video stream (the audio one's without video).
   for (const std::uint16_t id : stream_ids()) {
@@ -280,18 +278,14 @@ void OutgoingMedia::write_stats(QJsonObject& stats, const agent::AgentStats& age
     if (it == agent_stats.sending.end() || it->second.current_unit < 0) continue;
     const auto unit = static_cast<std::size_t>(it->second.current_unit);
     const agent::SessionParams* params = params_.load(std::memory_order_acquire);
-    stats["unit"] = params != nullptr && unit < params->units.units.size()
-                        ? QString::fromUtf8(crypto::unit_name(params->units.units[unit]))
-                        : QString::number(unit);
     const auto epoch = agent_stats.current_epoch.find(id);
-    stats["epoch"] =
-        static_cast<qint64>(epoch == agent_stats.current_epoch.end() ? 0 : epoch->second);
+    f.current = CurrentUnit{params != nullptr && unit < params->units.units.size()
+                                ? std::string(crypto::unit_name(params->units.units[unit]))
+                                : std::to_string(unit),
+                            epoch == agent_stats.current_epoch.end() ? 0 : epoch->second};
     break;
   }
-  stats["packets_sealed"] = static_cast<qint64>(sealed);
-  stats["unit_switches"] = static_cast<qint64>(switches);
-  stats["epochs"] = static_cast<qint64>(epochs);
-  stats["epoch_changes_delayed"] = static_cast<qint64>(delayed);
+  return f;
 }
 
 }  // namespace agentcast::app

@@ -239,28 +239,14 @@ void Sender::run(std::stop_token stop) {
 
 QJsonObject Sender::stats_json() const {
   const Impl& s = *impl_;
-  const SenderCounters& c = s.counters;
-  auto value = [](const Counter& v) {
-    return static_cast<qint64>(v.load(std::memory_order_relaxed));
-  };
-  QJsonObject stats;
-  s.outgoing->write_stats(stats, s.agent->stats());
-  stats["keyframe_requests"] = value(c.keyframe_requests);
+  QJsonObject stats = s.outgoing->figures(s.agent->stats()).to_json();
+  merge_json(stats, s.counters.to_json());
   stats["keyframe_requests_coalesced"] = static_cast<qint64>(s.keyframes->folded());
   stats["keyframes_forced"] = static_cast<qint64>(s.keyframes->forced());
-  stats["feedback_rejected"] = value(c.feedback_rejected);
-  stats["viewers_refused"] = static_cast<qint64>(c.refused.total());
-  stats["viewers_refused_by_reason"] = c.refused.to_json();
-  stats["sessions_ended"] = c.sessions.to_json();
-  stats["sessions_ended_by_reason"] = c.sessions.by_reason().to_json();
-  stats["control"] = c.control.to_json();
-  stats["paths"] = c.paths.to_json();
   stats["seeds_generated"] = static_cast<qint64>(s.seeds->generated());
   stats["seeds_distributed"] = static_cast<qint64>(s.seeds->distributed());
   stats["select_mode"] =
       s.options.select == net::SelectMode::kInstructed ? "instructed" : "synchronized";
-  stats["instruction_blocks_posted"] = value(c.instruction_blocks_posted);
-  stats["instructions_refused"] = value(c.instructions_refused);
   QJsonObject resident;
   resident["hash"] = QString::fromStdString(s.resident.content_hash);
   resident["bundle_bytes"] = static_cast<qint64>(s.resident.bundle_size);
@@ -268,15 +254,12 @@ QJsonObject Sender::stats_json() const {
       static_cast<qint64>(s.shelf.get(agent::AgentKind::kReceiveOnly).bundle.size());
   resident["name"] = QString::fromStdString(s.resident.manifest.name);
   stats["agent"] = resident;
-  stats["agents_transferred"] = value(c.agents_transferred);
-  stats["agents_from_cache"] = value(c.agents_from_cache);
   QJsonArray viewers;
   for (const RosterEntry& viewer : s.roster.snapshot())
     viewers.append(to_json(viewer));
   stats["viewers"] = viewers;
   if (const std::shared_ptr<BackCall> call = s.back->last()) {
-    QJsonObject back;
-    call->media.write_stats(back);
+    QJsonObject back = call->media.figures().to_json();
     back["slot"] = call->slot;
     back["name"] = QString::fromStdString(call->name);
     back["seeds_received"] = static_cast<qint64>(call->seeds.received());

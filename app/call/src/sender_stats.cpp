@@ -91,4 +91,21 @@ QJsonObject to_json(const RosterEntry& viewer) {
   return json;
 }
 
+QJsonObject SenderCounters::to_json() const {
+  QJsonObject json;
+  json["keyframe_requests"] = value(keyframe_requests);
+  json["feedback_rejected"] = value(feedback_rejected);
+  json["instruction_blocks_posted"] = value(instruction_blocks_posted);
+  json["instructions_refused"] = value(instructions_refused);
+  json["agents_transferred"] = value(agents_transferred);
+  json["agents_from_cache"] = value(agents_from_cache);
+  json["viewers_refused"] = static_cast<qint64>(refused.total());
+  json["viewers_refused_by_reason"] = refused.to_json();
+  json["sessions_ended"] = sessions.to_json();
+  json["sessions_ended_by_reason"] = sessions.by_reason().to_json();
+  json["control"] = control.to_json();
+  json["paths"] = paths.to_json();
+  return json;
+}
+
 }  // namespace agentcast::app

@@ -90,6 +90,9 @@ struct SenderCounters {
   ControlStats control;
   PathStats paths;
   SessionEndLog sessions;
+  // keyframe_requests ... agents_from_cache, viewers_refused{,_by_reason},
+  // sessions_ended{,_by_reason}, control, paths.
+  QJsonObject to_json() const;
 };
 
 }  // namespace agentcast::app

@@ -95,15 +95,10 @@ bool Viewer::ended_by_sender() const {
 
 QJsonObject Viewer::stats_json() const {
   const Impl& v = *impl_;
-  QJsonObject stats;
-  v.incoming.write_stats(stats);
+  QJsonObject stats = v.incoming.figures().to_json();
+  merge_json(stats, v.counters.to_json());
   stats["seeds_received"] = static_cast<qint64>(v.seeds.received());
   stats["seeds_refused"] = static_cast<qint64>(v.seeds.refused());
-  stats["instructions_received"] = static_cast<qint64>(v.instructions_received.load());
-  stats["instructions_refused"] = static_cast<qint64>(v.instructions_refused.load());
-  stats["feedback_dropped"] = static_cast<qint64>(v.feedback_dropped.load());
-  stats["packets_from_strangers"] = static_cast<qint64>(v.packets_from_strangers.load());
-  stats["path_challenges_answered"] = static_cast<qint64>(v.path_challenges_answered.load());
   // `fetched` is written before `joined` is set, by the thread that connects.
   if (v.joined.load(std::memory_order_acquire) && v.fetched) {
     QJsonObject agent_info;
@@ -116,8 +111,7 @@ QJsonObject Viewer::stats_json() const {
     stats["agent"] = agent_info;
   }
   if (v.back && v.joined.load(std::memory_order_acquire)) {
-    QJsonObject back;
-    v.back->write_stats(back, v.agent->stats());
+    QJsonObject back = v.back->figures(v.agent->stats()).to_json();
     back["seeds_generated"] = static_cast<qint64>(v.back_seeds->generated());
     back["seeds_distributed"] = static_cast<qint64>(v.back_seeds->distributed());
     stats["send_back"] = back;

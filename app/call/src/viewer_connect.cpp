@@ -143,9 +143,9 @@ void Viewer::Impl::join_session(const net::Endpoint& sender) {
 }
 
 void Viewer::Impl::provide(const net::InstructionsMessage& message) {
-  instructions_received.fetch_add(1, std::memory_order_relaxed);
+  ViewerCounters::count(counters.instructions_received);
   if (!agent->provide_instructions(message.stream_id, message.block, message.runs)) {
-    instructions_refused.fetch_add(1, std::memory_order_relaxed);
+    ViewerCounters::count(counters.instructions_refused);
   }
 }
 

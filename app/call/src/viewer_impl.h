@@ -22,6 +22,7 @@
 #include "agentcast/net/feedback.h"
 #include "agentcast/net/tls_channel.h"
 #include "agentcast/net/udp_socket.h"
+#include "viewer_stats.h"
 
 namespace agentcast::app {
 
@@ -50,8 +51,7 @@ struct Viewer::Impl {
   std::optional<FetchedAgent> fetched;
   std::int64_t start_us = media::now_us(), agent_ready_us = 0;
   std::vector<net::InstructionsMessage> early_instructions;  // before the session message
-  std::atomic<std::uint64_t> instructions_received{0}, instructions_refused{0}, feedback_dropped{0},
-      packets_from_strangers{0}, path_challenges_answered{0};
+  ViewerCounters counters;
   // A receive-only agent cannot seal: its feedback waits here for the control thread.
   std::mutex feedback_mutex;
   std::deque<std::vector<std::uint8_t>> feedback_queue;

@@ -26,7 +26,7 @@ void Viewer::Impl::send_feedback(const net::Feedback& feedback) {
     std::lock_guard lock(feedback_mutex);
     if (feedback_queue.size() >= 16) {
       feedback_queue.pop_front();
-      feedback_dropped.fetch_add(1, std::memory_order_relaxed);
+      ViewerCounters::count(counters.feedback_dropped);
     }
     feedback_queue.push_back(std::move(payload));
     return;
@@ -60,11 +60,11 @@ void Viewer::Impl::receive_loop(std::stop_token stop) {
     if (got.status == net::UdpStatus::kOk && !(got.from == sender_media)) {
       // Only the sender sends media and challenges: a stranger's datagram never reaches
       // the agent, so it can neither fill the replay window nor cost a decryption.
-      packets_from_strangers.fetch_add(1, std::memory_order_relaxed);
+      ViewerCounters::count(counters.packets_from_strangers);
     } else if (got.status == net::UdpStatus::kOk) {
       if (const auto token = net::parse_path_challenge(received)) {
         // docs/PROTOCOL.md §12: the echo goes back sealed (or over the control channel).
-        path_challenges_answered.fetch_add(1, std::memory_order_relaxed);
+        ViewerCounters::count(counters.path_challenges_answered);
         send_feedback(net::PathResponse{*token});
       } else if (const net::OpenResult opened = agent->open(received, payload);
                  opened.status == net::OpenStatus::kOk) {

@@ -24,6 +24,9 @@
 
 #include <QtCore/QJsonObject>
 
+#include "agentcast/call/latency.h"
+#include "agentcast/call/media_stats.h"
+#include "agentcast/call/session_agent.h"
 #include "agentcast/crypto/cipher_unit.h"  // UnitId
 #include "agentcast/media/frame_buffer.h"
 #include "agentcast/media/h264_codec.h"
@@ -32,8 +35,6 @@
 #include "agentcast/media/snapshot.h"
 #include "agentcast/net/control_messages.h"
 #include "agentcast/net/feedback.h"
-#include "agentcast/call/latency.h"
-#include "agentcast/call/session_agent.h"
 
 namespace agentcast::media {
 class AudioSink;
@@ -104,7 +105,7 @@ class IncomingMedia {
 
   // The receiving keys of docs/STATS.md (packets_received ... last_frame; not the seed
   // counters, which belong to the control channel). Any thread.
-  void write_stats(QJsonObject& stats) const;
+  ReceivingFigures figures() const;
 
  private:
   // Loss accounting of one incoming stream, kept under receive_mutex_.
@@ -161,7 +162,7 @@ class IncomingMedia {
   std::atomic<std::uint64_t> frames_decoded_{0}, audio_frames_played_{0};
   std::atomic<std::uint64_t> audio_frames_concealed_{0}, keyframe_requests_{0};
 
-  // What the receive and decode threads publish for write_stats().
+  // What the receive and decode threads publish for figures().
   mutable std::mutex stats_mutex_;
   std::int64_t last_frame_us_ = 0;  // video thread
   std::int64_t longest_video_gap_us_ = 0;

@@ -15,11 +15,12 @@
 
 #include <QtCore/QJsonObject>
 
+#include "agentcast/call/media_stats.h"
+#include "agentcast/call/session_agent.h"
 #include "agentcast/media/frame_buffer.h"
 #include "agentcast/media/media_types.h"
 #include "agentcast/net/control_messages.h"
 #include "agentcast/net/udp_socket.h"
-#include "agentcast/call/session_agent.h"
 
 namespace agentcast::media {
 class AudioSource;
@@ -97,7 +98,7 @@ class OutgoingMedia {
 
   // The sending keys of docs/STATS.md (frames_captured ... epoch_changes_delayed), the
   // agent's figures taken from this pipeline's streams. Any thread.
-  void write_stats(QJsonObject& stats, const agent::AgentStats& agent_stats) const;
+  SendingFigures figures(const agent::AgentStats& agent_stats) const;
 
  private:
   void open_video();

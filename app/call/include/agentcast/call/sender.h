@@ -13,9 +13,9 @@
 
 #include <QtCore/QJsonObject>
 
+#include "agentcast/call/media_pipeline_out.h"
 #include "agentcast/media/media_types.h"
 #include "agentcast/net/section_config.h"
-#include "agentcast/call/media_pipeline_out.h"
 
 namespace agentcast::app {
 

@@ -14,8 +14,8 @@
 #include <QtCore/QJsonObject>
 
 #include "agentcast/call/agent_handshake.h"
-#include "agentcast/media/media_types.h"
 #include "agentcast/call/media_pipeline_out.h"
+#include "agentcast/media/media_types.h"
 
 namespace agentcast::app {
 

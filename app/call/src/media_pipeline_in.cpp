@@ -17,12 +17,6 @@ using net::MediaKind;
 
 constexpr std::size_t kDecodeQueueFrames = 32;
 constexpr std::uint64_t kMaxConcealedFrames = 10;  // 200 ms: beyond that, silence is honest
-// The recording waits for its first picture's size with at most this much audio held, as
-// the recorder itself holds audio until its first keyframe.
-constexpr std::size_t kMaxHeldAudio = media::Recorder::kMaxHeldAudio;
-// A stand-in size for a recording whose video never showed a picture: it keeps only its
-// audio, and the size is never written.
-const cv::Size kUnseenPicture{16, 16};
 
 }  // namespace
 
@@ -34,6 +28,9 @@ IncomingMedia::IncomingMedia(IncomingMediaOptions options, Warn warn)
       video_queue_(kDecodeQueueFrames),
       audio_queue_(kDecodeQueueFrames) {
   if (options_.started_us == 0) options_.started_us = media::now_us();
+  auto snapshot = std::make_unique<SnapshotSink>(options_.snapshot_path, warn_);
+  snapshot_ = snapshot.get();
+  picture_sinks_.push_back(std::move(snapshot));
 }
 
 IncomingMedia::~IncomingMedia() {
@@ -61,12 +58,7 @@ void IncomingMedia::open(const std::vector<net::StreamDescription>& streams) {
     }
   }
   if (!options_.record_path.empty() && (video_id_ || audio_id_)) {
-    std::lock_guard lock(recorder_mutex_);
-    if (size_known) {
-      recorder_ = std::make_unique<media::Recorder>(options_.record_path, recorded);
-    } else {
-      recording_wanted_ = recorded;
-    }
+    recording_ = std::make_unique<RecordingSink>(options_.record_path, recorded, size_known, warn_);
   }
   if (audio_id_) {
     std::string warning;
@@ -77,7 +69,7 @@ void IncomingMedia::open(const std::vector<net::StreamDescription>& streams) {
 }
 
 void IncomingMedia::on_frame(std::function<void(const media::VideoFrame&)> callback) {
-  frame_callback_ = std::move(callback);
+  add_sink(std::make_unique<CallbackSink>(std::move(callback)));
 }
 
 void IncomingMedia::start() {
@@ -188,61 +180,10 @@ void IncomingMedia::stop() {
 }
 
 void IncomingMedia::finish() {
-  {
-    std::lock_guard lock(recorder_mutex_);
-    if (finished_) return;
-    finished_ = true;
-    if (recording_wanted_) open_recorder_locked(kUnseenPicture);
-    if (recorder_) {
-      try {
-        recorder_->close();
-      } catch (const std::exception& e) {
-        warn_(e.what());
-      }
-    }
-  }
-  if (options_.snapshot_path.empty()) return;
-  if (auto frame = latest_.get()) {
-    try {
-      media::write_png(options_.snapshot_path, frame->bgr);
-    } catch (const std::exception& e) {
-      warn_(e.what());
-    }
-  } else {
-    warn_("no frame was decoded: no snapshot written");
-  }
-}
-
-// Called with recorder_mutex_ held, once the recording's picture size is known.
-void IncomingMedia::open_recorder_locked(cv::Size picture) {
-  media::RecorderStreams streams = *recording_wanted_;
-  recording_wanted_.reset();
-  streams.video->width = picture.width;
-  streams.video->height = picture.height;
-  try {
-    recorder_ = std::make_unique<media::Recorder>(options_.record_path, streams);
-  } catch (const std::exception& e) {
-    warn_(e.what());
-    held_audio_.clear();
-    return;
-  }
-  for (const media::EncodedFrame& frame : held_audio_)
-    recorder_->write(frame);
-  held_audio_.clear();
-}
-
-void IncomingMedia::record(const media::EncodedFrame& frame, cv::Size picture) {
-  std::lock_guard lock(recorder_mutex_);
-  if (recording_wanted_) {
-    if (!picture.empty()) {
-      open_recorder_locked(picture);
-    } else if (frame.codec == media::Codec::kOpus) {
-      if (held_audio_.size() == kMaxHeldAudio) held_audio_.pop_front();
-      held_audio_.push_back(frame);
-      return;
-    }
-  }
-  if (recorder_) recorder_->write(frame);
+  if (finished_.exchange(true)) return;
+  if (recording_) recording_->finish();
+  for (const auto& sink : picture_sinks_)
+    sink->finish();
 }
 
 void IncomingMedia::video_loop(std::stop_token stop) {
@@ -262,8 +203,8 @@ void IncomingMedia::video_loop(std::stop_token stop) {
       std::int64_t expected_zero = 0;
       first_frame_us_.compare_exchange_strong(expected_zero, now);
       frames_decoded_.fetch_add(1);
-      if (frame_callback_) frame_callback_(frame);
-      latest_.put(std::move(frame));
+      for (const auto& sink : picture_sinks_)
+        sink->show(frame);
     }
     std::lock_guard lock(stats_mutex_);
     decoder_stats_ = decoder.stats();
@@ -274,7 +215,7 @@ void IncomingMedia::video_loop(std::stop_token stop) {
     // Decoded before it is recorded: a recording that waits for the picture size gets it
     // from the very keyframe it starts with.
     std::vector<media::VideoFrame> frames = decoder.decode(*encoded);
-    record(*encoded, decoder.frame_size());
+    if (recording_) recording_->write(*encoded, decoder.frame_size());
     present(std::move(frames));
   }
   present(decoder.flush());  // a decoder may hold the last picture back
@@ -296,7 +237,7 @@ void IncomingMedia::audio_loop(std::stop_token stop) {
   while (!stop.stop_requested()) {
     auto released = audio_queue_.pop_for(100ms, stop);
     if (!released) continue;
-    record(released->frame, {});
+    if (recording_) recording_->write(released->frame, {});
     // Cover lost frames: the last one from this packet's FEC, the others by concealment.
     const std::uint64_t lost = std::min(released->frames_lost_before, kMaxConcealedFrames);
     for (std::uint64_t i = 0; i < lost; ++i) {
@@ -363,7 +304,7 @@ ReceivingFigures IncomingMedia::figures() const {
   f.video_jitter =
       VideoJitterFigures{jitter.frames_complete, jitter.frames_released, jitter.depth_frames,
                          jitter.fragments_late, jitter.fragments_duplicate};
-  if (auto frame = latest_.get()) {
+  if (auto frame = snapshot_->latest()) {
     f.last_frame = LastFrameFigures{frame->frame_number, frame->capture_time_us, frame->bgr.cols,
                                     frame->bgr.rows};
   }

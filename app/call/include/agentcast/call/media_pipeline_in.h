@@ -25,6 +25,7 @@
 #include <QtCore/QJsonObject>
 
 #include "agentcast/call/latency.h"
+#include "agentcast/call/media_sinks.h"
 #include "agentcast/call/media_stats.h"
 #include "agentcast/call/session_agent.h"
 #include "agentcast/crypto/cipher_unit.h"  // UnitId
@@ -74,6 +75,8 @@ class IncomingMedia {
 
   // Called on the video thread with every decoded frame (for a display). Before start().
   void on_frame(std::function<void(const media::VideoFrame&)> callback);
+  // One more place for every decoded picture. Before start().
+  void add_sink(std::unique_ptr<PictureSink> sink) { picture_sinks_.push_back(std::move(sink)); }
   // The session's units in order, so that statistics name the current one. Before start().
   void set_units(std::vector<crypto::UnitId> units) { units_ = std::move(units); }
   // Playback gain (0 .. 1) and mute, applied before the audio sink; any thread.
@@ -122,14 +125,11 @@ class IncomingMedia {
   media::JitterConfig jitter_config() const;
   void video_loop(std::stop_token stop);
   void audio_loop(std::stop_token stop);
-  void record(const media::EncodedFrame& frame, cv::Size picture);
-  void open_recorder_locked(cv::Size picture);
 
   IncomingMediaOptions options_;
   Warn warn_;
   std::optional<std::uint16_t> video_id_, audio_id_;
   std::atomic<bool> opened_{false};
-  std::function<void(const media::VideoFrame&)> frame_callback_;
   std::vector<crypto::UnitId> units_;
   std::atomic<float> volume_{1.0F};
   std::atomic<bool> muted_{false};
@@ -146,16 +146,14 @@ class IncomingMedia {
   media::FrameBuffer<media::EncodedFrame> video_queue_;
   media::FrameBuffer<media::ReleasedFrame> audio_queue_;
   std::unique_ptr<media::AudioSink> audio_sink_;
-  media::LatestFrame latest_;
   std::vector<std::jthread> threads_;
 
-  // Recording: opened with the streams, or at the first decoded picture when the video
-  // size was not known; until then audio is held here (bounded).
-  std::mutex recorder_mutex_;
-  std::optional<media::RecorderStreams> recording_wanted_;  // not yet opened
-  std::unique_ptr<media::Recorder> recorder_;
-  std::deque<media::EncodedFrame> held_audio_;
-  bool finished_ = false;
+  // The sinks: the snapshot (always: it keeps the newest picture for the statistics) and
+  // any display; the recording, which takes frames before they are decoded.
+  std::vector<std::unique_ptr<PictureSink>> picture_sinks_;
+  SnapshotSink* snapshot_ = nullptr;  // owned by picture_sinks_
+  std::unique_ptr<RecordingSink> recording_;
+  std::atomic<bool> finished_{false};
 
   std::atomic<std::int64_t> first_frame_us_{0}, last_packet_us_{0};
   std::atomic<std::size_t> frames_in_jitter_buffers_{0};

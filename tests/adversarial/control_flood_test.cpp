@@ -39,21 +39,8 @@ struct ControlFloodRun {
   QJsonObject watcher;
 };
 
-class ControlFlood : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    run_ = new ControlFloodRun;
-    try {
-      run(*run_);
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "the scene failed: " << e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    delete run_;
-    run_ = nullptr;
-  }
-
+class ControlFlood : public Scene<ControlFlood, ControlFloodRun> {
+ public:
   static void run(ControlFloodRun& r) {
     r.stage = std::make_unique<Stage>("control-flood");
     Stage& stage = *r.stage;
@@ -117,10 +104,7 @@ class ControlFlood : public ::testing::Test {
               << number(r.watcher, "longest_video_gap_ms") << " ms; sender RSS "
               << r.rss_baseline_mb << " MB +" << r.rss_growth_mb << " MB\n";
   }
-
-  static ControlFloodRun* run_;
 };
-ControlFloodRun* ControlFlood::run_ = nullptr;
 
 TEST_F(ControlFlood, TheFloodEndsItsSessionAsFlooding) {
   ASSERT_TRUE(run_->end) << run_->stage->final_sender_err();

@@ -49,21 +49,8 @@ struct CrawlRun {
   double rss_growth_mb = -1;
 };
 
-class CrawlingHandshakes : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    run_ = new CrawlRun;
-    try {
-      run(*run_);
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "the scene failed: " << e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    delete run_;
-    run_ = nullptr;
-  }
-
+class CrawlingHandshakes : public Scene<CrawlingHandshakes, CrawlRun> {
+ public:
   static void run(CrawlRun& r) {
     r.stage = std::make_unique<Stage>("crawling-handshakes");
     Stage& stage = *r.stage;
@@ -101,10 +88,7 @@ class CrawlingHandshakes : public ::testing::Test {
               << QJsonDocument(r.control).toJson(QJsonDocument::Compact).toStdString()
               << "; sender RSS +" << r.rss_growth_mb << " MB\n";
   }
-
-  static CrawlRun* run_;
 };
-CrawlRun* CrawlingHandshakes::run_ = nullptr;
 
 TEST_F(CrawlingHandshakes, AViewerJoiningDuringTheSwarmIsWatchingWithinThreeSeconds) {
   const double first_frame = number(run_->joiner, "time_to_first_frame_ms");

@@ -64,21 +64,8 @@ struct DeafGreetingRun {
   int joiner_exit = -1;
 };
 
-class DeafGreeting : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    run_ = new DeafGreetingRun;
-    try {
-      run(*run_);
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "the scene failed: " << e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    delete run_;
-    run_ = nullptr;
-  }
-
+class DeafGreeting : public Scene<DeafGreeting, DeafGreetingRun> {
+ public:
   static void run(DeafGreetingRun& r) {
     r.stage = std::make_unique<Stage>("deaf-greeting");
     Stage& stage = *r.stage;
@@ -148,10 +135,7 @@ class DeafGreeting : public ::testing::Test {
               << " ms; sender RSS +" << r.rss_growth_mb << " MB; refused "
               << number(stage.final_sender_stats(), "viewers_refused") << "\n";
   }
-
-  static DeafGreetingRun* run_;
 };
-DeafGreetingRun* DeafGreeting::run_ = nullptr;
 
 TEST_F(DeafGreeting, EveryDeafGreetingEndsAtItsDeadline) {
   EXPECT_EQ(run_->hellos_sent, kDeafGreetings) << run_->connect_errors;
@@ -218,21 +202,8 @@ struct DeafViewerRun {
   QJsonObject watcher;
 };
 
-class DeafViewer : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    run_ = new DeafViewerRun;
-    try {
-      run(*run_);
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "the scene failed: " << e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    delete run_;
-    run_ = nullptr;
-  }
-
+class DeafViewer : public Scene<DeafViewer, DeafViewerRun> {
+ public:
   static void run(DeafViewerRun& r) {
     r.stage = std::make_unique<Stage>("deaf-viewer");
     Stage& stage = *r.stage;
@@ -312,10 +283,7 @@ class DeafViewer : public ::testing::Test {
               << number(stage.final_sender_stats(), "epoch_changes_delayed") << "; RSS +"
               << r.rss_growth_mb << " MB\n";
   }
-
-  static DeafViewerRun* run_;
 };
-DeafViewerRun* DeafViewer::run_ = nullptr;
 
 TEST_F(DeafViewer, ItsSessionEndsForNotReading) {
   ASSERT_TRUE(run_->end) << "no end within " << kStoppedReadingWithin.count() << " s\n"

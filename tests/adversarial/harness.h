@@ -11,6 +11,8 @@
 
 #include <sys/types.h>
 
+#include <gtest/gtest.h>
+
 #include <QtCore/QJsonObject>
 #include <atomic>
 #include <chrono>
@@ -27,6 +29,27 @@
 #include "support/process.h"
 
 namespace agentcast::test::adversarial {
+
+// One scene per suite, played once before its tests, which each assert on what it left in
+// an `Outcome`. `Suite::run(Outcome&)` plays it; a scene that throws fails the suite with its
+// reason.
+template <typename Suite, typename Outcome>
+class Scene : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    run_ = new Outcome;
+    try {
+      Suite::run(*run_);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "the scene failed: " << e.what();
+    }
+  }
+  static void TearDownTestSuite() {
+    delete run_;
+    run_ = nullptr;
+  }
+  static inline Outcome* run_ = nullptr;
+};
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;

@@ -34,21 +34,8 @@ struct PartialPrefixRun {
   QJsonObject watcher;
 };
 
-class PartialPrefix : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    run_ = new PartialPrefixRun;
-    try {
-      run(*run_);
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "the scene failed: " << e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    delete run_;
-    run_ = nullptr;
-  }
-
+class PartialPrefix : public Scene<PartialPrefix, PartialPrefixRun> {
+ public:
   static void run(PartialPrefixRun& r) {
     r.stage = std::make_unique<Stage>("partial-prefix");
     Stage& stage = *r.stage;
@@ -86,10 +73,7 @@ class PartialPrefix : public ::testing::Test {
               << "; watcher gap " << number(r.watcher, "longest_video_gap_ms")
               << " ms; sender RSS +" << r.rss_growth_mb << " MB\n";
   }
-
-  static PartialPrefixRun* run_;
 };
-PartialPrefixRun* PartialPrefix::run_ = nullptr;
 
 TEST_F(PartialPrefix, TheHalfMessageEndsItsSessionAsStalled) {
   ASSERT_TRUE(run_->end) << run_->stage->final_sender_err();

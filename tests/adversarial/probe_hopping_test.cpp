@@ -52,21 +52,8 @@ struct HopRun {
   QJsonObject watcher, sender_after_hops;
 };
 
-class ProbeHopping : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    run_ = new HopRun;
-    try {
-      run(*run_);
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "the scene failed: " << e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    delete run_;
-    run_ = nullptr;
-  }
-
+class ProbeHopping : public Scene<ProbeHopping, HopRun> {
+ public:
   static void run(HopRun& r) {
     r.stage = std::make_unique<Stage>("probe-hopping");
     Stage& stage = *r.stage;
@@ -193,10 +180,7 @@ class ProbeHopping : public ::testing::Test {
               << r.keyframes_seen_hopping << " (" << r.keyframes_seen_hopping / r.hop_s
               << "/s); watcher gap " << number(r.watcher, "longest_video_gap_ms") << " ms\n";
   }
-
-  static HopRun* run_;
 };
-HopRun* ProbeHopping::run_ = nullptr;
 
 TEST_F(ProbeHopping, MediaGoOnlyWhereChallengesAreEchoed) {
   ASSERT_TRUE(run_->media_reached_a) << "probing and echoing from A brought no media";

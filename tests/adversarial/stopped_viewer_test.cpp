@@ -40,21 +40,8 @@ struct StoppedRun {
   QJsonObject watcher;
 };
 
-class StoppedViewer : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    run_ = new StoppedRun;
-    try {
-      run(*run_);
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "the scene failed: " << e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    delete run_;
-    run_ = nullptr;
-  }
-
+class StoppedViewer : public Scene<StoppedViewer, StoppedRun> {
+ public:
   static void run(StoppedRun& r) {
     r.stage = std::make_unique<Stage>("stopped-viewer");
     Stage& stage = *r.stage;
@@ -101,10 +88,7 @@ class StoppedViewer : public ::testing::Test {
               << r.watcher_frames_while_stopped << " frames in the " << r.stopped_for_s
               << " s the victim was stopped; sender RSS +" << r.rss_growth_mb << " MB\n";
   }
-
-  static StoppedRun* run_;
 };
-StoppedRun* StoppedViewer::run_ = nullptr;
 
 TEST_F(StoppedViewer, TheFrozenViewerIsEndedAsSilentBeforeItIsKilled) {
   ASSERT_TRUE(run_->victim_slot);

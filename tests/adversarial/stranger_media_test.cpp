@@ -38,21 +38,8 @@ struct StrangerRun {
   double video_frames_sent = -1;
 };
 
-class StrangerMedia : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    run_ = new StrangerRun;
-    try {
-      run(*run_);
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "the scene failed: " << e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    delete run_;
-    run_ = nullptr;
-  }
-
+class StrangerMedia : public Scene<StrangerMedia, StrangerRun> {
+ public:
   static void run(StrangerRun& r) {
     r.stage = std::make_unique<Stage>("stranger-media");
     Stage& stage = *r.stage;
@@ -84,10 +71,7 @@ class StrangerMedia : public ::testing::Test {
               << " sent, decrypt_failures " << number(r.viewer, "decrypt_failures") << ", gap "
               << number(r.viewer, "longest_video_gap_ms") << " ms\n";
   }
-
-  static StrangerRun* run_;
 };
-StrangerRun* StrangerMedia::run_ = nullptr;
 
 TEST_F(StrangerMedia, TheStrangersCopiesAreDroppedAndCounted) {
   const double copies = static_cast<double>(run_->relay.stranger_copies);

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "agentcast/net/udp_socket.h"
+#include "support/tcp_forwarder.h"
 
 namespace agentcast::test::adversarial {
 
@@ -34,7 +35,6 @@ class StrangerRelay {
 
  private:
   void udp_loop(std::stop_token stop);
-  void tcp_loop(std::stop_token stop);
 
   net::Endpoint sender_;
   std::uint16_t port_ = 0;
@@ -42,9 +42,9 @@ class StrangerRelay {
   std::unique_ptr<net::UdpSocket> sender_side_;       // what the sender sees as the viewer
   std::unique_ptr<net::UdpSocket> stranger_port_;     // the relay's address, another port
   std::unique_ptr<net::UdpSocket> stranger_address_;  // another address, the relay's port
-  int listen_fd_ = -1;
+  std::unique_ptr<TcpForwarder> tcp_;                 // the control channel, unchanged
   std::atomic<std::uint64_t> to_viewer_{0}, stranger_copies_{0}, to_sender_{0};
-  std::jthread udp_thread_, tcp_thread_;
+  std::jthread udp_thread_;
 };
 
 }  // namespace agentcast::test::adversarial

@@ -333,7 +333,8 @@ TEST_F(Broadcast, KilledViewerCostsTheOthersNothing) {
   ASSERT_TRUE(run_->victim_slot) << run_->sender_err;
   EXPECT_TRUE(run_->victim_left) << "the sender noticed the viewer was gone: " << run_->sender_err;
   EXPECT_TRUE(run_->sender_running_after_kill);
-  EXPECT_EQ(count_of(run_->sender_err, " left: "), 1U) << run_->sender_err;  // "viewer N left: DETAIL [REASON]"
+  EXPECT_EQ(count_of(run_->sender_err, " left: "), 1U)
+      << run_->sender_err;  // "viewer N left: DETAIL [REASON]"
   // The others go on as before: their share of the frames (checked above) and no freeze.
   for (const ViewerRun* v : survivors()) {
     EXPECT_LT(v->stats["longest_video_gap_ms"].toDouble(), 1000) << v->name;

@@ -26,27 +26,6 @@ struct Held {
   }
 };
 
-// Copies bytes both ways between two TCP sockets until either side closes or `stop`.
-void pipe_tcp(int a, int b, std::stop_token stop) {
-  std::vector<char> buffer(64 * 1024);
-  while (!stop.stop_requested()) {
-    pollfd fds[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
-    if (::poll(fds, 2, 100) <= 0) continue;
-    for (int i = 0; i < 2; ++i) {
-      if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-      const ssize_t got = ::read(fds[i].fd, buffer.data(), buffer.size());
-      if (got <= 0) return;
-      const int to = i == 0 ? b : a;
-      for (ssize_t done = 0; done < got;) {
-        const ssize_t sent =
-            ::send(to, buffer.data() + done, static_cast<std::size_t>(got - done), MSG_NOSIGNAL);
-        if (sent <= 0) return;
-        done += sent;
-      }
-    }
-  }
-}
-
 }  // namespace
 
 ImpairmentRelay::ImpairmentRelay(const net::Endpoint& sender, const Impairment& impairment)
@@ -55,49 +34,17 @@ ImpairmentRelay::ImpairmentRelay(const net::Endpoint& sender, const Impairment& 
   sender_side_ = std::make_unique<net::UdpSocket>(net::Endpoint::resolve("127.0.0.1:0"));
   const net::Endpoint local = viewer_side_->local_endpoint();
   port_ = local.port();
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  const int yes = 1;
-  ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  if (::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&local.address), local.length) != 0 ||
-      ::listen(listen_fd_, 4) != 0) {
-    throw std::runtime_error("relay: cannot listen on TCP " + local.to_string());
-  }
+  tcp_ = std::make_unique<TcpForwarder>(local, sender_);
   udp_thread_ = std::jthread([this](std::stop_token stop) { udp_loop(stop); });
-  tcp_thread_ = std::jthread([this](std::stop_token stop) { tcp_loop(stop); });
 }
 
 ImpairmentRelay::~ImpairmentRelay() {
   udp_thread_.request_stop();
-  tcp_thread_.request_stop();
   udp_thread_.join();
-  tcp_thread_.join();
-  ::close(listen_fd_);
 }
 
 RelayStats ImpairmentRelay::stats() const {
   return {forwarded_.load(), dropped_.load(), burst_dropped_.load(), reordered_.load()};
-}
-
-void ImpairmentRelay::tcp_loop(std::stop_token stop) {
-  std::vector<std::jthread> pipes;
-  while (!stop.stop_requested()) {
-    pollfd pfd{listen_fd_, POLLIN, 0};
-    if (::poll(&pfd, 1, 100) <= 0) continue;
-    const int viewer = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (viewer < 0) continue;
-    const int sender = ::socket(sender_.address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (::connect(sender, reinterpret_cast<const sockaddr*>(&sender_.address), sender_.length) !=
-        0) {
-      ::close(viewer);
-      ::close(sender);
-      continue;
-    }
-    pipes.emplace_back([viewer, sender](std::stop_token s) {
-      pipe_tcp(viewer, sender, s);
-      ::close(viewer);
-      ::close(sender);
-    });
-  }
 }
 
 void ImpairmentRelay::udp_loop(std::stop_token stop) {

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "agentcast/net/udp_socket.h"
+#include "support/tcp_forwarder.h"
 
 namespace agentcast::test {
 
@@ -37,16 +38,15 @@ class ImpairmentRelay {
 
  private:
   void udp_loop(std::stop_token stop);
-  void tcp_loop(std::stop_token stop);
 
   net::Endpoint sender_;
   Impairment impairment_;
   std::uint16_t port_ = 0;
   std::unique_ptr<net::UdpSocket> viewer_side_;  // bound at port_: what the viewer talks to
   std::unique_ptr<net::UdpSocket> sender_side_;  // what the sender sees as the viewer
-  int listen_fd_ = -1;
+  std::unique_ptr<TcpForwarder> tcp_;            // the control channel, unchanged
   std::atomic<std::uint64_t> forwarded_{0}, dropped_{0}, burst_dropped_{0}, reordered_{0};
-  std::jthread udp_thread_, tcp_thread_;
+  std::jthread udp_thread_;
 };
 
 }  // namespace agentcast::test

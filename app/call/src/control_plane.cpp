@@ -136,17 +136,7 @@ void ControlPlane::admit(GreetedViewer greeted, std::int64_t now) {
 
   // A fresh seed for this viewer's streams to the sender: no viewer can read another's.
   agent::StreamJoinState feedback{0, crypto::Secret::random(crypto::kSeedSize)};
-  net::SessionMessage session;
-  session.params = p_.agent.params();
-  session.params.initial_seed = feedback.seed;
-  session.viewer_slot = slot;
-  session.streams = p_.streams;
-  session.send_back = send_back;
-  for (auto& stream : session.streams) {
-    agent::StreamJoinState state = p_.agent.join_state(stream.id);
-    stream.epoch = state.epoch;
-    stream.seed = state.seed;
-  }
+  const net::SessionMessage session = session_for(slot, send_back, feedback.seed);
   std::shared_ptr<BackCall> call;
   if (send_back) {
     try {
@@ -201,6 +191,24 @@ void ControlPlane::admit(GreetedViewer greeted, std::int64_t now) {
   entry->next_hello_challenge_us = now;
   Session& added = *sessions_.emplace(slot, std::move(entry)).first->second;
   serve(added, now);
+}
+
+// The session a joining viewer is sent: the session's parameters with its own initial
+// seed, and where each stream is now.
+net::SessionMessage ControlPlane::session_for(std::uint16_t slot, bool send_back,
+                                              const crypto::Secret& seed) const {
+  net::SessionMessage session;
+  session.params = p_.agent.params();
+  session.params.initial_seed = seed;
+  session.viewer_slot = slot;
+  session.streams = p_.streams;
+  session.send_back = send_back;
+  for (auto& stream : session.streams) {
+    agent::StreamJoinState state = p_.agent.join_state(stream.id);
+    stream.epoch = state.epoch;
+    stream.seed = state.seed;
+  }
+  return session;
 }
 
 // Refuses a viewer the greeter handed over, with a reason it is shown (and counts it).

@@ -56,6 +56,8 @@ class ControlPlane {
  private:
   struct Session;
   void admit(GreetedViewer greeted, std::int64_t now);
+  net::SessionMessage session_for(std::uint16_t slot, bool send_back,
+                                  const crypto::Secret& seed) const;
   void refuse(net::TlsConnection& connection, Refusal refusal, const std::string& reason);
   void distribute_seeds();
   std::vector<net::InstructionsMessage> instructions_from(std::uint64_t first_block) const;

@@ -41,7 +41,10 @@ std::string device_problem(const std::string& path) {
 class CameraSource final : public VideoSource {
  public:
   CameraSource(int index, const VideoSourceOptions& options)
-      : index_(index), device_(device_path(index)), size_(options.width, options.height) {
+      : index_(index),
+        device_(device_path(index)),
+        size_(options.width, options.height),
+        requested_fps_(options.fps) {
     if (const std::string problem = device_problem(device_); !problem.empty()) {
       throw CameraUnavailableError(index_, device_, problem);
     }
@@ -77,6 +80,11 @@ class CameraSource final : public VideoSource {
     return frame;
   }
 
+  // A camera that does not report its rate is taken to run at the one asked for.
+  VideoFormat format() const override {
+    return {size_.width, size_.height, fps_ > 0.0 ? fps_ : static_cast<double>(requested_fps_)};
+  }
+
   std::string describe() const override {
     return "camera " + std::to_string(index_) + " (" + device_ + ") " +
            std::to_string(size_.width) + "x" + std::to_string(size_.height) + " @ " +
@@ -87,6 +95,7 @@ class CameraSource final : public VideoSource {
   int index_;
   std::string device_;
   cv::Size size_;
+  int requested_fps_;
   double fps_ = 0.0;
   cv::VideoCapture capture_;
   cv::Mat raw_;  // reused between reads so the driver's buffer is not reallocated

@@ -115,6 +115,10 @@ class ImageSlideshowSource final : public VideoSource {
     return frame;
   }
 
+  VideoFormat format() const override {
+    return {size_.width, size_.height, static_cast<double>(fps_)};
+  }
+
   std::string describe() const override {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%g", seconds_per_image_);

@@ -105,6 +105,10 @@ class TestPatternSource final : public VideoSource {
     return frame;
   }
 
+  VideoFormat format() const override {
+    return {size_.width, size_.height, static_cast<double>(fps_)};
+  }
+
   std::string describe() const override {
     return "test pattern " + std::to_string(size_.width) + "x" + std::to_string(size_.height) +
            " @ " + std::to_string(fps_) + " fps";

@@ -107,8 +107,14 @@ std::unique_ptr<AudioSource> open_audio_source(std::string_view spec,
   if (spec.starts_with("mic:")) {
     return std::make_unique<MicrophoneSource>(detail::parse_device_index(spec.substr(4), spec));
   }
+  if (spec.starts_with("file:")) {
+    if (spec.size() == 5) {
+      throw std::invalid_argument("audio source 'file:' needs a path, e.g. file:talk.wav");
+    }
+    return open_file_audio_source(std::string(spec.substr(5)), options);
+  }
   throw std::invalid_argument("audio: unknown source '" + std::string(spec) +
-                              "' (expected tone, tone:FREQ, mic or mic:N)");
+                              "' (expected tone, tone:FREQ, mic, mic:N or file:PATH)");
 }
 
 }  // namespace agentcast::media

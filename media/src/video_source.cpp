@@ -64,9 +64,15 @@ std::unique_ptr<VideoSource> open_video_source(const std::string& spec,
     }
     return open_image_slideshow_source(pattern, options);
   }
+  if (starts_with(spec, "file:")) {
+    const std::string path = spec.substr(5);
+    if (path.empty()) {
+      throw std::invalid_argument("video source 'file:' needs a path, e.g. file:talk.mp4");
+    }
+    return open_file_video_source(path, options);
+  }
   throw std::invalid_argument("unknown video source '" + spec +
-                              "': expected test, camera[:N] or images:GLOB "
-                              "(file: sources are opened by FileSource)");
+                              "': expected test, camera[:N], images:GLOB or file:PATH");
 }
 
 cv::Mat letterbox(const cv::Mat& image, cv::Size size) {

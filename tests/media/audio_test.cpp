@@ -136,7 +136,7 @@ TEST(AudioSourceFactory, OpensTones) {
 
 TEST(AudioSourceFactory, RejectsUnknownAndMalformedSpecs) {
   for (const char* spec : {"", "tone:", "tone:abc", "tone:440x", "tone:-5", "mic:", "mic:x",
-                           "mic:-1", "file:/tmp/a.wav", "speaker"}) {
+                           "mic:-1", "file:", "speaker"}) {
     EXPECT_THROW(open_audio_source(spec), std::invalid_argument) << spec;
   }
 }

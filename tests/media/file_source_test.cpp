@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -22,7 +23,9 @@
 
 #include <opencv2/core.hpp>
 
+#include "agentcast/media/audio_source.h"
 #include "agentcast/media/file_source.h"
+#include "agentcast/media/video_source.h"
 
 namespace agentcast::media {
 namespace {
@@ -301,6 +304,76 @@ TEST_F(FileSourceTest, AudioOnlyFileServesAudioAndRefusesRequiredVideo) {
   while (source->next_audio())
     ++n;
   EXPECT_EQ(n, 50);
+}
+
+// `file:PATH` opens through the same factories as the camera and the tone: a caller holds a
+// VideoSource or an AudioSource and learns only whether the pictures are encoded already.
+TEST_F(FileSourceTest, FilesOpenAsVideoAndAudioSourcesLikeAnyOther) {
+  VideoSourceOptions video_options;
+  video_options.width = 160;
+  video_options.height = 120;
+  video_options.pacing = Pacing::kUnpaced;
+  auto passthrough = open_video_source("file:" + path("h264_aac.mp4"), video_options);
+  ASSERT_TRUE(passthrough->encoded()) << passthrough->describe();
+  EXPECT_EQ(passthrough->format().width, 320);  // passed through at the file's own size
+  EXPECT_EQ(passthrough->format().height, 240);
+  EXPECT_NEAR(passthrough->format().fps, 25.0, 0.01);
+  EXPECT_FALSE(passthrough->next().has_value());
+  int encoded = 0;
+  while (auto frame = passthrough->next_encoded()) {
+    EXPECT_EQ(frame->codec, Codec::kH264);
+    ++encoded;
+  }
+  EXPECT_EQ(encoded, count_packets(path("h264_aac.mp4"), "v:0"));
+
+  auto decoded = open_video_source("file:" + path("mpeg4.avi"), video_options);
+  ASSERT_FALSE(decoded->encoded()) << decoded->describe();
+  EXPECT_EQ(decoded->format().width, 160);  // decoded, then scaled to the size asked for
+  EXPECT_EQ(decoded->format().height, 120);
+  EXPECT_NEAR(decoded->format().fps, 25.0, 0.01);
+  EXPECT_FALSE(decoded->next_encoded().has_value());
+  int pictures = 0;
+  while (auto frame = decoded->next()) {
+    EXPECT_EQ(frame->bgr.size(), cv::Size(160, 120));
+    ++pictures;
+  }
+  EXPECT_EQ(pictures, 50);
+
+  AudioSourceOptions audio_options;
+  audio_options.pacing = Pacing::kUnpaced;
+  auto sound = open_audio_source("file:" + path("tone.wav"), audio_options);
+  int frames = 0;
+  while (sound->next())
+    ++frames;
+  EXPECT_EQ(frames, 50);
+
+  // A file without the track asked for is refused by name, as a missing camera is.
+  for (const auto& open : {std::function<void()>([&] {
+                             open_audio_source("file:" + path("mpeg4.avi"), audio_options);
+                           }),
+                           std::function<void()>([&] {
+                             open_video_source("file:" + path("tone.wav"), video_options);
+                           })}) {
+    try {
+      open();
+      ADD_FAILURE() << "expected an error";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(path("")), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST_F(FileSourceTest, InterruptWakesAFileSourceWaitingForItsFrame) {
+  auto source = open_video_source("file:" + path("slow.mp4"), VideoSourceOptions{});
+  ASSERT_TRUE(source->next_encoded().has_value());
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    source->interrupt();
+  });
+  const auto start = Clock::now();
+  EXPECT_FALSE(source->next_encoded().has_value());
+  stopper.join();
+  EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(900));
 }
 
 TEST_F(FileSourceTest, MissingFileErrorNamesThePath) {

@@ -139,7 +139,7 @@ TEST(VideoSource, TestSourceNumbersFramesAndStampsCaptureTime) {
 TEST(VideoSource, RejectsUnknownSpecsAndBadOptions) {
   const std::string unknown = what_of([] { open_video_source("webcam", unpaced(320, 240)); });
   EXPECT_NE(unknown.find("unknown video source 'webcam'"), std::string::npos) << unknown;
-  EXPECT_THROW(open_video_source("file:movie.mkv", unpaced(320, 240)), std::invalid_argument);
+  EXPECT_THROW(open_video_source("file:", unpaced(320, 240)), std::invalid_argument);
   EXPECT_THROW(open_video_source("camera:x", unpaced(320, 240)), std::invalid_argument);
   EXPECT_THROW(open_video_source("camera:-1", unpaced(320, 240)), std::invalid_argument);
   EXPECT_THROW(open_video_source("images:", unpaced(320, 240)), std::invalid_argument);

@@ -6,7 +6,6 @@
 #include "agentcast/call/thread_name.h"
 #include "agentcast/crypto/cipher_unit.h"
 #include "agentcast/media/audio_source.h"
-#include "agentcast/media/file_source.h"
 #include "agentcast/media/h264_codec.h"
 #include "agentcast/media/opus_codec.h"
 #include "agentcast/media/packetizer.h"
@@ -38,66 +37,55 @@ OutgoingMedia::~OutgoingMedia() {
 }
 
 bool OutgoingMedia::has_video() const noexcept {
-  return video_source_ || video_file_;
+  return video_source_ != nullptr;
 }
 bool OutgoingMedia::has_audio() const noexcept {
-  return audio_source_ || audio_file_;
+  return audio_source_ != nullptr;
 }
 
 void OutgoingMedia::open_video() {
+  if (options_.video == "none") return;
   media::VideoSourceOptions video_options;
   video_options.width = options_.width;
   video_options.height = options_.height;
   video_options.fps = options_.fps;
   video_options.seconds_per_image = options_.seconds_per_image;
-  const std::string& video = options_.video;
-  if (video.rfind("file:", 0) == 0) {
-    media::FileSourceOptions file_options;
-    file_options.loop = options_.loop;
-    file_options.width = options_.width;
-    file_options.height = options_.height;
-    video_file_ = media::FileSource::open(video.substr(5), file_options);
-    if (!video_file_->has_video()) throw std::runtime_error(video + ": the file has no video");
-    if (!video_file_->video_passthrough()) {
-      options_.fps = static_cast<int>(video_file_->fps() > 0 ? video_file_->fps() : options_.fps);
-    }
-  } else if (video != "none") {
-    try {
-      video_source_ = media::open_video_source(video, video_options);
-    } catch (const media::CameraUnavailableError& e) {
-      if (!options_.video_fallback) throw;
-      warnings_.push_back(std::string(e.what()) + ": sending the test pattern instead");
-      video_source_ = media::open_video_source("test", video_options);
-    }
+  video_options.loop = options_.loop;
+  try {
+    video_source_ = media::open_video_source(options_.video, video_options);
+  } catch (const media::CameraUnavailableError& e) {
+    if (!options_.video_fallback) throw;
+    warnings_.push_back(std::string(e.what()) + ": sending the test pattern instead");
+    video_source_ = media::open_video_source("test", video_options);
   }
-  if (video_source_ || (video_file_ && !video_file_->video_passthrough())) {
-    media::H264EncoderSettings settings;
-    settings.width = options_.width;
-    settings.height = options_.height;
-    settings.fps = options_.fps;
-    settings.bitrate_kbps = options_.bitrate_kbps;
-    settings.keyframe_interval = options_.keyframe_interval;
-    video_encoder_ = std::make_unique<media::H264Encoder>(settings);
-  }
+  // The stream is described as the source delivers it: a file keeps its own rate (and,
+  // passed through, its own size).
+  const media::VideoFormat format = video_source_->format();
+  options_.width = format.width;
+  options_.height = format.height;
+  if (format.fps > 0.0) options_.fps = static_cast<int>(format.fps + 0.5);
+  if (video_source_->encoded()) return;
+  media::H264EncoderSettings settings;
+  settings.width = options_.width;
+  settings.height = options_.height;
+  settings.fps = options_.fps;
+  settings.bitrate_kbps = options_.bitrate_kbps;
+  settings.keyframe_interval = options_.keyframe_interval;
+  video_encoder_ = std::make_unique<media::H264Encoder>(settings);
 }
 
 void OutgoingMedia::open_audio() {
-  const std::string& audio = options_.audio;
-  if (audio.rfind("file:", 0) == 0) {
-    media::FileSourceOptions file_options;
-    file_options.loop = options_.loop;
-    audio_file_ = media::FileSource::open(audio.substr(5), file_options);
-    if (!audio_file_->has_audio()) throw std::runtime_error(audio + ": the file has no audio");
-  } else if (audio != "none") {
-    try {
-      audio_source_ = media::open_audio_source(audio);
-    } catch (const media::AudioDeviceError& e) {
-      if (!options_.audio_fallback) throw;
-      warnings_.push_back(std::string(e.what()) + ": sending a tone instead");
-      audio_source_ = media::open_audio_source("tone");
-    }
+  if (options_.audio == "none") return;
+  media::AudioSourceOptions audio_options;
+  audio_options.loop = options_.loop;
+  try {
+    audio_source_ = media::open_audio_source(options_.audio, audio_options);
+  } catch (const media::AudioDeviceError& e) {
+    if (!options_.audio_fallback) throw;
+    warnings_.push_back(std::string(e.what()) + ": sending a tone instead");
+    audio_source_ = media::open_audio_source("tone");
   }
-  if (has_audio()) audio_encoder_ = std::make_unique<media::OpusAudioEncoder>();
+  audio_encoder_ = std::make_unique<media::OpusAudioEncoder>();
 }
 
 std::vector<net::StreamDescription> OutgoingMedia::streams() const {
@@ -110,11 +98,6 @@ std::vector<net::StreamDescription> OutgoingMedia::streams() const {
     video.width = options_.width;
     video.height = options_.height;
     video.fps = options_.fps;
-    if (video_file_ && video_file_->video_passthrough()) {
-      video.width = video_file_->size().width;
-      video.height = video_file_->size().height;
-      video.fps = static_cast<int>(video_file_->fps() + 0.5);
-    }
     streams.push_back(std::move(video));
   }
   if (has_audio()) {
@@ -147,10 +130,8 @@ void OutgoingMedia::start(SessionAgent& agent, net::UdpSocket& udp, Route route)
   udp_ = &udp;
   route_ = std::move(route);
   threads_.emplace_back([this](std::stop_token t) { send_loop(t); });
-  if (video_source_ || (video_file_ && !video_file_->video_passthrough())) {
-    threads_.emplace_back([this](std::stop_token t) { capture_video_loop(t); });
-  }
-  if (has_video()) threads_.emplace_back([this](std::stop_token t) { encode_video_loop(t); });
+  if (has_video()) threads_.emplace_back([this](std::stop_token t) { capture_video_loop(t); });
+  if (video_encoder_) threads_.emplace_back([this](std::stop_token t) { encode_video_loop(t); });
   if (has_audio()) threads_.emplace_back([this](std::stop_token t) { audio_loop(t); });
 }
 
@@ -160,16 +141,25 @@ void OutgoingMedia::stop() {
   // Wake the stages that wait on something other than a stop token.
   capture_queue_.close();
   send_queue_.close();
-  if (video_file_) video_file_->interrupt();
-  if (audio_file_) audio_file_->interrupt();
+  if (video_source_) video_source_->interrupt();
+  if (audio_source_) audio_source_->interrupt();
   threads_.clear();  // joins
 }
 
+// Raw pictures go to the encoder stage; pictures that are H.264 already skip it.
 void OutgoingMedia::capture_video_loop(std::stop_token stop) {
   name_this_thread("ac-capture");
+  const bool encoded = video_source_->encoded();
   while (!stop.stop_requested()) {
-    std::optional<media::VideoFrame> frame =
-        video_file_ ? video_file_->next_raw_video() : video_source_->next();
+    if (encoded) {
+      auto frame = video_source_->next_encoded();
+      if (!frame) break;
+      frames_captured_.fetch_add(1);
+      frames_encoded_.fetch_add(1);
+      send_queue_.push(std::move(*frame));
+      continue;
+    }
+    std::optional<media::VideoFrame> frame = video_source_->next();
     if (!frame) break;
     frames_captured_.fetch_add(1);
     if (preview_) preview_(*frame);
@@ -181,14 +171,6 @@ void OutgoingMedia::capture_video_loop(std::stop_token stop) {
 void OutgoingMedia::encode_video_loop(std::stop_token stop) {
   name_this_thread("ac-encode-video");
   while (!stop.stop_requested()) {
-    if (video_file_ && video_file_->video_passthrough()) {
-      auto encoded = video_file_->next_encoded_video();
-      if (!encoded) break;
-      frames_captured_.fetch_add(1);
-      frames_encoded_.fetch_add(1);
-      send_queue_.push(std::move(*encoded));
-      continue;
-    }
     auto frame = capture_queue_.pop_for(100ms, stop);
     if (!frame) {
       if (capture_queue_.closed()) break;
@@ -205,7 +187,7 @@ void OutgoingMedia::encode_video_loop(std::stop_token stop) {
 void OutgoingMedia::audio_loop(std::stop_token stop) {
   name_this_thread("ac-encode-audio");
   while (!stop.stop_requested()) {
-    auto frame = audio_file_ ? audio_file_->next_audio() : audio_source_->next();
+    auto frame = audio_source_->next();
     if (!frame) break;
     if (auto encoded = audio_encoder_->encode(*frame)) {
       audio_frames_encoded_.fetch_add(1);

@@ -39,6 +39,10 @@ class AudioSource {
 
   // Why next() returned std::nullopt, or empty if it simply ended (or has not).
   virtual std::string error() const { return {}; }
+  // Wakes a next() that waits for its frame to fall due; every later call returns empty.
+  // From any thread, for shutting a capture thread down at once. Sources whose wait is
+  // short (one frame) need not override it.
+  virtual void interrupt() {}
 };
 
 // A sine wave, phase-continuous across frames (no click at frame boundaries), so a lossless
@@ -100,14 +104,18 @@ struct AudioSourceOptions {
   Pacing pacing = Pacing::kRealTime;  // for synthetic sources; a microphone is paced by its device
   double amplitude = 0.5;             // tone amplitude, fraction of full scale
   std::uint64_t max_frames = 0;       // tone length in frames, 0 for endless
+  bool loop = false;                  // files only: start again at the end
 };
 
-// Opens `spec`: "tone" (440 Hz), "tone:FREQ" (Hz), "mic" (default input) or "mic:N"
-// (PortAudio device N). Throws std::invalid_argument for a malformed or unknown spec
-// ("file:PATH" is opened by the file source, not here) and AudioDeviceError when the
-// device cannot be opened.
+// Opens `spec`: "tone" (440 Hz), "tone:FREQ" (Hz), "mic" (default input), "mic:N"
+// (PortAudio device N) or "file:PATH" (the file's audio track, decoded and resampled).
+// Throws std::invalid_argument for a malformed or unknown spec, AudioDeviceError when the
+// device cannot be opened, and std::runtime_error naming the file when it is missing or
+// has no audio.
 std::unique_ptr<AudioSource> open_audio_source(std::string_view spec,
                                                const AudioSourceOptions& options = {});
+std::unique_ptr<AudioSource> open_file_audio_source(const std::string& path,
+                                                    const AudioSourceOptions& options = {});
 
 namespace detail {
 

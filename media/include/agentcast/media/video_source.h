@@ -1,11 +1,13 @@
 #pragma once
 // Where video frames come from on the sender (DESIGN.md, "The pipeline"): a test pattern,
-// a camera or a slideshow of still images. (`file:PATH` sources are demuxed by FileSource,
-// which the caller opens itself; open_video_source() does not know that spec.)
+// a camera, a slideshow of still images or a media file. Every one is a VideoSource opened
+// by open_video_source(); a caller never needs to know which kind it holds.
 //
 // A source is pulled from the capture thread: next() blocks until the next frame is due and
 // returns it with its capture time stamped, so the capture thread needs no clock of its own.
-// Sources are not thread-safe; one thread calls next().
+// A source that already holds H.264 (a file passed through) says so with encoded() and hands
+// out access units from next_encoded() instead, so the pipeline skips its encoder.
+// Sources are not thread-safe; one thread calls next() (interrupt() excepted).
 
 #include <chrono>
 #include <cstdint>
@@ -28,6 +30,14 @@ struct VideoSourceOptions {
   int fps = 30;
   double seconds_per_image = 2.0;  // slideshows only
   Pacing pacing = Pacing::kRealTime;
+  bool loop = false;  // files only: start again at the end
+};
+
+// What a source delivers: the size of its pictures and their rate.
+struct VideoFormat {
+  int width = 0;
+  int height = 0;
+  double fps = 0.0;
 };
 
 class VideoSource {
@@ -39,8 +49,22 @@ class VideoSource {
   // device fails; a source that returned empty stays empty.
   virtual std::optional<VideoFrame> next() = 0;
 
+  // True when the source's pictures are H.264 already: they come from next_encoded() (Annex
+  // B access units in decode order, IDR pictures carrying SPS/PPS, paced like next()), and
+  // next() returns nothing.
+  virtual bool encoded() const noexcept { return false; }
+  virtual std::optional<EncodedFrame> next_encoded() { return std::nullopt; }
+
+  // The size and rate of what next() or next_encoded() hands out.
+  virtual VideoFormat format() const = 0;
+
   // One line for logs and the UI, e.g. "test pattern 1280x720 @ 30 fps".
   virtual std::string describe() const { return "video source"; }
+
+  // Wakes a next() that waits for its frame to fall due; every later call returns empty.
+  // From any thread, for shutting a capture thread down at once. Sources whose wait is
+  // short (one frame interval) need not override it.
+  virtual void interrupt() {}
 };
 
 // The camera could not be opened. A distinct type so that the app can exit with its own
@@ -57,11 +81,13 @@ class CameraUnavailableError : public std::runtime_error {
   std::string device_;
 };
 
-// Opens `spec`: "test", "camera", "camera:N" or "images:GLOB". Throws
+// Opens `spec`: "test", "camera", "camera:N", "images:GLOB" or "file:PATH". Throws
 // std::invalid_argument for an unknown spec or bad options (sizes must be even, between 16
 // and 8192; fps 1..240; seconds_per_image > 0), CameraUnavailableError when the camera
 // cannot be opened, and std::runtime_error naming the glob or file when a slideshow has no
-// images or one fails to load.
+// images or one fails to load, or when a file is missing or has no video.
+// A file's H.264 track is passed through (encoded(), at the file's own size and rate); any
+// other codec is decoded and scaled to the options' size, at the file's rate.
 std::unique_ptr<VideoSource> open_video_source(const std::string& spec,
                                                const VideoSourceOptions& options);
 
@@ -70,6 +96,8 @@ std::unique_ptr<VideoSource> open_test_pattern_source(const VideoSourceOptions& 
 std::unique_ptr<VideoSource> open_camera_source(int index, const VideoSourceOptions& options);
 std::unique_ptr<VideoSource> open_image_slideshow_source(const std::string& glob_pattern,
                                                          const VideoSourceOptions& options);
+std::unique_ptr<VideoSource> open_file_video_source(const std::string& path,
+                                                    const VideoSourceOptions& options);
 
 // Throws std::invalid_argument when `options` are out of the ranges above.
 void validate_video_source_options(const VideoSourceOptions& options);

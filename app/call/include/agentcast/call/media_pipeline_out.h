@@ -1,8 +1,10 @@
 #pragma once
-// The sending half of a call (patent Fig. 20, left): capture → frame buffer → encoder →
-// packetizer → agent (seal) → UDP. The sender runs one for its broadcast to every viewer;
-// a viewer that sends back (a two-way call) runs one towards the sender. Each stage has
-// its own thread; stages pass owned frames through bounded queues.
+// The sending half of a call (patent Fig. 20, left): a chain of stages from a source to a
+// sink, capture → frame buffer → encoder → packetizer → agent (seal) → UDP. Every video
+// source (test pattern, camera, slideshow, file) is one media::VideoSource; one that
+// delivers H.264 already skips the encoder stage. The sender runs one for its broadcast to every
+// viewer; a viewer that sends back (a two-way call) runs one towards the sender. Each stage has its
+// own thread; stages pass owned frames through bounded queues.
 
 #include <atomic>
 #include <cstdint>
@@ -24,7 +26,6 @@
 
 namespace agentcast::media {
 class AudioSource;
-class FileSource;
 class H264Encoder;
 class OpusAudioEncoder;
 class VideoSource;
@@ -111,9 +112,7 @@ class OutgoingMedia {
   OutgoingMediaOptions options_;
   std::vector<std::string> warnings_;
   std::unique_ptr<media::VideoSource> video_source_;
-  std::unique_ptr<media::FileSource> video_file_;
   std::unique_ptr<media::AudioSource> audio_source_;
-  std::unique_ptr<media::FileSource> audio_file_;
   std::unique_ptr<media::H264Encoder> video_encoder_;
   std::unique_ptr<media::OpusAudioEncoder> audio_encoder_;
 

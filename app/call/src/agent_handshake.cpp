@@ -18,23 +18,6 @@ void send(net::TlsConnection& connection, const net::ControlMessage& message) {
   connection.send(net::encode_control(message));
 }
 
-// The next control message before `deadline`; a timeout or a message that does not parse
-// is reported in `error` and gives nothing.
-std::optional<net::ControlMessage> next_message(net::TlsConnection& connection,
-                                                Clock::time_point deadline, std::string& error) {
-  const auto bytes = connection.receive(remaining(deadline));
-  if (!bytes) {
-    error = "no answer in time";
-    return std::nullopt;
-  }
-  net::DecodedControl decoded = net::decode_control(*bytes);
-  if (!decoded.message) {
-    error = "a control message did not parse: " + decoded.error;
-    return std::nullopt;
-  }
-  return std::move(decoded.message);
-}
-
 }  // namespace
 
 AgentProblem classify(const agent::LoadOutcome& refused) noexcept {
@@ -88,20 +71,30 @@ FetchedAgent fetch_agent(net::TlsConnection& connection, const agent::LoadPolicy
     return AgentRefused(reason, problem);
   };
 
-  std::string error;
-  const auto first = next_message(connection, deadline, error);
-  if (!first) throw refuse("while waiting for the agent, " + error);
-  if (const auto* bye = std::get_if<net::ByeMessage>(&*first)) {
+  // The next control message before the deadline; a timeout or a message that does not
+  // parse refuses the agent.
+  auto next_message = [&](const std::string& while_doing) -> net::ControlMessage {
+    const auto bytes = connection.receive(remaining(deadline));
+    if (!bytes) throw refuse(while_doing + ", no answer in time");
+    net::DecodedControl decoded = net::decode_control(*bytes);
+    if (!decoded.message) {
+      throw refuse(while_doing + ", a control message did not parse: " + decoded.error);
+    }
+    return std::move(*decoded.message);
+  };
+
+  const net::ControlMessage first = next_message("while waiting for the agent");
+  if (const auto* bye = std::get_if<net::ByeMessage>(&first)) {
     throw SenderRefused(bye->reason);
   }
 
   agent::LoadOutcome outcome;
   FetchedAgent fetched;
-  if (const auto* cached = std::get_if<net::UseCachedAgentMessage>(&*first)) {
+  if (const auto* cached = std::get_if<net::UseCachedAgentMessage>(&first)) {
     fetched.from_cache = true;
     report(AgentStep::kVerifying, 0, 0);
     outcome = agent::load_cached_agent(cached->hash, policy, cache);
-  } else if (const auto* offer = std::get_if<net::AgentOfferMessage>(&*first)) {
+  } else if (const auto* offer = std::get_if<net::AgentOfferMessage>(&first)) {
     if (offer->size > policy.max_bundle_size) {
       throw refuse("the agent is " + std::to_string(offer->size) +
                        " bytes, more than the limit of " + std::to_string(policy.max_bundle_size),
@@ -111,9 +104,8 @@ FetchedAgent fetch_agent(net::TlsConnection& connection, const agent::LoadPolicy
     bundle.reserve(static_cast<std::size_t>(offer->size));
     report(AgentStep::kReceiving, 0, offer->size);
     while (bundle.size() < offer->size) {
-      const auto message = next_message(connection, deadline, error);
-      if (!message) throw refuse("while receiving the agent, " + error);
-      const auto* chunk = std::get_if<net::AgentChunkMessage>(&*message);
+      const net::ControlMessage message = next_message("while receiving the agent");
+      const auto* chunk = std::get_if<net::AgentChunkMessage>(&message);
       if (chunk == nullptr) throw refuse("the agent transfer was interrupted by another message");
       if (chunk->offset != bundle.size() || chunk->data.empty() ||
           chunk->data.size() > offer->size - bundle.size()) {

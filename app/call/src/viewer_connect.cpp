@@ -60,6 +60,20 @@ void Viewer::Impl::join_session(const net::Endpoint& sender) {
       net::Endpoint::resolve(sender_media.address.ss_family == AF_INET6 ? "[::]:0" : "0.0.0.0:0"));
   const agent::AgentCache cache(options.agent_cache.empty() ? agent::AgentCache::default_directory()
                                                             : options.agent_cache);
+  send_hello(cache);
+  receive_agent(cache);
+  agent_ready_us = media::now_us();
+  join(await_session());
+  ViewerProgress joined_step = step_of(ViewerStep::kWaitingForFirstFrame);
+  joined_step.signer = crypto::readable_fingerprint(code.fingerprint);
+  joined_step.agent_kind = std::string(agent::to_string(fetched->agent.manifest.kind));
+  joined_step.from_cache = fetched->from_cache;
+  joined_step.sending_back = back != nullptr;
+  joined_progress = joined_step;
+  progress(joined_step);
+}
+
+void Viewer::Impl::send_hello(const agent::AgentCache& cache) {
   net::HelloMessage hello;
   hello.name = options.name;
   hello.agent = options.agent.empty() ? "full" : options.agent;
@@ -70,7 +84,9 @@ void Viewer::Impl::join_session(const net::Endpoint& sender) {
   hello.send_back = options.send_back;
   hello.send_back_if_call = options.send_back_if_call && !options.send_back;
   control->send(net::encode_control(hello));
+}
 
+void Viewer::Impl::receive_agent(const agent::AgentCache& cache) {
   agent::LoadPolicy policy;
   policy.trusted_signer = code.fingerprint;  // only the sender in the call code may sign it
   // Without --agent a viewer takes the agent the sender ships (a broadcast ships the
@@ -107,9 +123,11 @@ void Viewer::Impl::join_session(const net::Endpoint& sender) {
     throw ViewerError(ViewerError::Kind::kProtocol,
                       std::string("the connection failed while the agent arrived: ") + e.what());
   }
-  agent_ready_us = media::now_us();
+}
 
-  // The session parameters follow AgentReady; instructions for the first blocks come first.
+// The session parameters follow AgentReady; instructions for the first blocks may come
+// first and are kept for join().
+net::SessionMessage Viewer::Impl::await_session() {
   for (int messages = 0;; ++messages) {
     auto reply = control->receive(10s, 64 * 1024);
     if (!reply) throw ViewerError(ViewerError::Kind::kProtocol, "the sender did not answer");
@@ -130,15 +148,7 @@ void Viewer::Impl::join_session(const net::Endpoint& sender) {
     if (session == nullptr) {
       throw ViewerError(ViewerError::Kind::kProtocol, "expected the session parameters");
     }
-    join(*session);
-    ViewerProgress joined_step = step_of(ViewerStep::kWaitingForFirstFrame);
-    joined_step.signer = signer;
-    joined_step.agent_kind = std::string(agent::to_string(fetched->agent.manifest.kind));
-    joined_step.from_cache = fetched->from_cache;
-    joined_step.sending_back = back != nullptr;
-    joined_progress = joined_step;
-    progress(joined_step);
-    return;
+    return std::move(*session);
   }
 }
 

@@ -99,6 +99,9 @@ struct Viewer::Impl {
 
   void connect(std::stop_token stop);
   void join_session(const net::Endpoint& sender);
+  void send_hello(const agent::AgentCache& cache);
+  void receive_agent(const agent::AgentCache& cache);
+  net::SessionMessage await_session();
   void provide(const net::InstructionsMessage& message);
   void post_own_instructions();
   void join(const net::SessionMessage& session);

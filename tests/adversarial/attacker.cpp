@@ -39,10 +39,18 @@ bool wait_ready(int fd, int ssl_error, Clock::time_point deadline) {
   return ::poll(&pfd, 1, left) > 0;
 }
 
-std::string ssl_error_text() {
+// Why an SSL call failed: OpenSSL's queued error, else the socket's (`ssl_error` from
+// SSL_get_error, `saved_errno` taken right after the call).
+std::string ssl_error_text(int ssl_error = SSL_ERROR_NONE, int saved_errno = 0) {
   const unsigned long code = ERR_get_error();
   ERR_clear_error();
-  if (code == 0) return "connection closed";
+  if (code == 0) {
+    if (ssl_error == SSL_ERROR_SYSCALL && saved_errno != 0) return std::strerror(saved_errno);
+    if (ssl_error == SSL_ERROR_WANT_READ || ssl_error == SSL_ERROR_WANT_WRITE) {
+      return "no progress before the deadline";
+    }
+    return "connection closed";
+  }
   char text[256];
   ERR_error_string_n(code, text, sizeof text);
   return text;
@@ -161,13 +169,15 @@ std::unique_ptr<TlsClient> TlsClient::connect(const Invitation& invitation,
   std::unique_ptr<TlsClient> client(new TlsClient(fd, ssl, ctx));
   for (;;) {
     ERR_clear_error();  // the thread's queue may hold an earlier connection's error
+    errno = 0;
     const int rc = SSL_connect(ssl);
+    const int saved_errno = errno;
     if (rc == 1) break;
     const int error = SSL_get_error(ssl, rc);
     if ((error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) ||
         !wait_ready(fd, error, deadline)) {
       throw AttackError("TLS handshake with " + invitation.code.host_port() +
-                        " failed: " + ssl_error_text());
+                        " failed: " + ssl_error_text(error, saved_errno));
     }
   }
   if (!pinned(ssl, invitation.code.fingerprint)) {

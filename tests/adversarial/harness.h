@@ -41,7 +41,11 @@ class Scene : public ::testing::Test {
     try {
       Suite::run(*run_);
     } catch (const std::exception& e) {
-      ADD_FAILURE() << "the scene failed: " << e.what();
+      std::string sender_log;
+      if constexpr (requires(Outcome & o) { o.stage->sender_err(); }) {
+        if (run_->stage) sender_log = "\nthe sender's log:\n" + run_->stage->sender_err();
+      }
+      ADD_FAILURE() << "the scene failed: " << e.what() << sender_log;
     }
   }
   static void TearDownTestSuite() {

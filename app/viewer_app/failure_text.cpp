@@ -2,11 +2,11 @@
 
 #include <stdexcept>
 
+#include "agentcast/call/sender.h"
+#include "agentcast/call/viewer.h"
 #include "agentcast/media/audio_source.h"
 #include "agentcast/media/video_source.h"
 #include "agentcast/net/call_code.h"
-#include "agentcast/call/sender.h"
-#include "agentcast/call/viewer.h"
 
 namespace agentcast::viewer_ui {
 namespace {
@@ -59,7 +59,8 @@ gui::FailureText plain_text(FailureKind kind) {
       return text("Not a valid call code",
                   "This is not a call code AgentCast can use: it is incomplete or mistyped.",
                   "Copy the whole code from the sender again. It looks like "
-                  "agentcast://HOST:PORT/#fp=… and must include everything after #fp=.");
+                  "agentcast://HOST:PORT/#fp=…&k=… and must include everything after #fp=, "
+                  "up to the last digit after k=.");
     case FailureKind::kBadOptions:
       return text("The viewer cannot start with these options",
                   "Some of the options the viewer was started with cannot be used together.",

@@ -81,7 +81,7 @@ void ViewerWindow::build_ui(const std::vector<media::AudioDeviceInfo>& audio_dev
   auto* top = new QHBoxLayout(top_bar_);
   call_code_ = new QLineEdit(top_bar_);
   call_code_->setObjectName("callCode");
-  call_code_->setPlaceholderText(tr("Paste the call code: agentcast://HOST:PORT/#fp=…"));
+  call_code_->setPlaceholderText(tr("Paste the call code: agentcast://HOST:PORT/#fp=…&k=…"));
   call_code_->setClearButtonEnabled(true);
   connect_button_ = new QPushButton(tr("Connect"), top_bar_);
   connect_button_->setObjectName("connectButton");

@@ -2,16 +2,20 @@
 
 #include <stdexcept>
 
+#include "agentcast/crypto/join_proof.h"
+
 namespace agentcast::net {
 namespace {
 constexpr std::string_view kScheme = "agentcast://";
 constexpr std::string_view kFragment = "/#fp=";
+constexpr std::string_view kSecretField = "&k=";
 }  // namespace
 
 CallCode CallCode::parse(const std::string& text) {
   auto fail = [&](const std::string& why) {
     return std::invalid_argument(
-        "'" + text + "' is not a call code (agentcast://HOST:PORT/#fp=" + "64 hex digits): " + why);
+        "'" + text + "' is not a call code (agentcast://HOST:PORT/#fp=64 hex digits&k=32 hex " +
+        "digits): " + why);
   };
   if (text.compare(0, kScheme.size(), kScheme) != 0) throw fail("it must start with agentcast://");
   const auto fragment = text.find(kFragment, kScheme.size());
@@ -39,8 +43,21 @@ CallCode CallCode::parse(const std::string& text) {
     throw fail("'" + port + "' is not a port number");
   }
   code.port = static_cast<std::uint16_t>(std::stoul(port));
+  const std::string fields = text.substr(fragment + kFragment.size());
+  const auto secret = fields.find(kSecretField);
   try {
-    code.fingerprint = crypto::fingerprint_from_hex(text.substr(fragment + kFragment.size()));
+    code.fingerprint = crypto::fingerprint_from_hex(fields.substr(0, secret));
+  } catch (const std::invalid_argument& e) {
+    throw fail(e.what());
+  }
+  if (secret == std::string::npos) {
+    // The one mistake a user makes most (a code cut short when pasted) gets its own words.
+    throw std::invalid_argument(
+        "the call code is incomplete: it has no join secret (&k=...). Ask the sender for the "
+        "whole code; it ends with &k= and 32 hex digits");
+  }
+  try {
+    code.join_secret = crypto::join_secret_from_hex(fields.substr(secret + kSecretField.size()));
   } catch (const std::invalid_argument& e) {
     throw fail(e.what());
   }
@@ -53,7 +70,12 @@ std::string CallCode::host_port() const {
 }
 
 std::string CallCode::to_string() const {
-  return std::string(kScheme) + host_port() + std::string(kFragment) + crypto::to_hex(fingerprint);
+  std::string text =
+      std::string(kScheme) + host_port() + std::string(kFragment) + crypto::to_hex(fingerprint);
+  if (!join_secret.empty()) {
+    text += std::string(kSecretField) + crypto::join_secret_to_hex(join_secret);
+  }
+  return text;
 }
 
 }  // namespace agentcast::net

@@ -1,4 +1,5 @@
 #include "agentcast/net/control_messages.h"
+#include "agentcast/crypto/join_proof.h"
 
 #include <algorithm>
 
@@ -14,6 +15,7 @@ namespace agentcast::net {
 namespace {
 
 constexpr std::size_t kMaxString = 256;
+constexpr auto kJoinProofBytes = static_cast<qsizetype>(crypto::kJoinProofSize);
 
 QByteArray bytes_of(crypto::Bytes b) {
   return QByteArray(reinterpret_cast<const char*>(b.data()), static_cast<qsizetype>(b.size()));
@@ -51,6 +53,11 @@ struct Encoder {
     // Only when set, so a one-way viewer's hello stays what it always was.
     if (m.send_back) map.insert(QStringLiteral("send_back"), true);
     if (m.send_back_if_call) map.insert(QStringLiteral("send_back_if_call"), true);
+    if (!m.join_proof.empty()) {
+      map.insert(QStringLiteral("join_proof"),
+                 QByteArray(reinterpret_cast<const char*>(m.join_proof.data()),
+                            static_cast<qsizetype>(m.join_proof.size())));
+    }
     map.insert(QStringLiteral("platform"), QString::fromStdString(m.platform));
     map.insert(QStringLiteral("abi"), m.abi);
     QCborArray cached;
@@ -281,6 +288,10 @@ DecodedControl decode_control(crypto::Bytes bytes) {
     m.name = r.text("name", 0, kMaxString);
     m.send_back = r.optional_boolean("send_back");
     m.send_back_if_call = r.optional_boolean("send_back_if_call");
+    if (r.has("join_proof")) {
+      const QByteArray proof = r.bytes("join_proof", kJoinProofBytes);
+      m.join_proof.assign(proof.begin(), proof.end());
+    }
     m.platform = r.text("platform", 1, kMaxString);
     m.abi = static_cast<int>(r.integer("abi", 1, 1000));
     m.media_port = static_cast<std::uint16_t>(r.integer("media_port", 0, 65535));

@@ -158,6 +158,17 @@ std::string TlsConnection::protocol() const {
   return SSL_get_version(ssl_);
 }
 
+std::array<std::uint8_t, 32> TlsConnection::channel_binding() const {
+  static constexpr char kLabel[] = "EXPORTER-agentcast-join";
+  std::array<std::uint8_t, 32> binding{};
+  clear_openssl_errors();
+  if (SSL_export_keying_material(ssl_, binding.data(), binding.size(), kLabel, sizeof kLabel - 1,
+                                 nullptr, 0, 0) != 1) {
+    throw ControlError("the TLS connection gives no channel binding: " + openssl_error());
+  }
+  return binding;
+}
+
 Endpoint TlsConnection::peer_endpoint() const {
   Endpoint peer;
   peer.length = sizeof peer.address;

@@ -19,6 +19,7 @@
 
 #include "agentcast/agent/agent_cache.h"
 #include "agentcast/agent/bundle.h"
+#include "agentcast/crypto/join_proof.h"
 
 namespace agentcast::test::adversarial {
 namespace {
@@ -186,6 +187,16 @@ std::unique_ptr<TlsClient> TlsClient::connect(const Invitation& invitation,
   return client;
 }
 
+std::array<std::uint8_t, 32> TlsClient::channel_binding() const {
+  static constexpr char kLabel[] = "EXPORTER-agentcast-join";  // as net::TlsConnection's
+  std::array<std::uint8_t, 32> binding{};
+  if (SSL_export_keying_material(ssl_, binding.data(), binding.size(), kLabel, sizeof kLabel - 1,
+                                 nullptr, 0, 0) != 1) {
+    throw AttackError("no TLS exporter: " + ssl_error_text());
+  }
+  return binding;
+}
+
 TlsClient::~TlsClient() {
   SSL_free(ssl_);
   SSL_CTX_free(ctx_);
@@ -289,8 +300,14 @@ std::optional<Buffer> ProjectChannel::receive(std::chrono::milliseconds timeout)
   }
 }
 
-net::HelloMessage hello_for(const JoinRequest& request, std::vector<std::string> cached) {
+net::HelloMessage hello_for(const JoinRequest& request, const MessageChannel& channel,
+                            const Invitation& invitation, std::vector<std::string> cached) {
   net::HelloMessage hello;
+  if (!invitation.code.join_secret.empty()) {
+    const auto binding = channel.channel_binding();
+    const crypto::JoinProof proof = crypto::join_proof(invitation.code.join_secret, binding);
+    hello.join_proof.assign(proof.begin(), proof.end());
+  }
   hello.agent = request.agent;
   hello.name = request.name;
   hello.platform = agent::this_platform();
@@ -304,7 +321,8 @@ Admission join_as_viewer(MessageChannel& channel, const Invitation& invitation,
                          const JoinRequest& request, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   const agent::AgentCache cache(request.cache_dir);
-  channel.send(net::encode_control(hello_for(request, cache.hashes(net::kMaxCachedAgents))));
+  channel.send(net::encode_control(
+      hello_for(request, channel, invitation, cache.hashes(net::kMaxCachedAgents))));
 
   agent::LoadPolicy policy;
   policy.trusted_signer = invitation.code.fingerprint;

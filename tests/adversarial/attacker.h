@@ -11,6 +11,7 @@
 //
 // Every wait has a deadline; nothing here sleeps in the hope that something happened.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -68,6 +69,8 @@ class MessageChannel {
   virtual void send(crypto::Bytes message) = 0;
   // One whole message, or empty at the deadline. Throws AttackError when the peer closed.
   virtual std::optional<Buffer> receive(std::chrono::milliseconds timeout) = 0;
+  // The connection's TLS exporter value that a join proof is bound to.
+  virtual std::array<std::uint8_t, 32> channel_binding() const = 0;
 };
 
 // The attacker's own TLS 1.3 client on a socket it set up itself.
@@ -83,6 +86,7 @@ class TlsClient final : public MessageChannel {
 
   void send(crypto::Bytes message) override;
   std::optional<Buffer> receive(std::chrono::milliseconds timeout) override;
+  std::array<std::uint8_t, 32> channel_binding() const override;
   // Writes `bytes` exactly as given (inside TLS records): half a length prefix, a batch of
   // framed messages. False at the deadline or when the connection failed; the connection
   // must not be written to again after a false.
@@ -107,6 +111,9 @@ class ProjectChannel final : public MessageChannel {
   ProjectChannel(const Invitation& invitation, std::chrono::milliseconds timeout);
   void send(crypto::Bytes message) override;
   std::optional<Buffer> receive(std::chrono::milliseconds timeout) override;
+  std::array<std::uint8_t, 32> channel_binding() const override {
+    return connection_->channel_binding();
+  }
 
  private:
   std::unique_ptr<net::TlsConnection> connection_;
@@ -120,8 +127,10 @@ struct JoinRequest {
   std::string cache_dir;         // the attacker's own agent cache
 };
 
-// The hello a viewer of this build sends (platform, ABI), asking for `request`.
-net::HelloMessage hello_for(const JoinRequest& request, std::vector<std::string> cached = {});
+// The hello a viewer of this build sends (platform, ABI), asking for `request`, with the
+// proof of the invitation's join secret on `channel` (none if the code holds no secret).
+net::HelloMessage hello_for(const JoinRequest& request, const MessageChannel& channel,
+                            const Invitation& invitation, std::vector<std::string> cached = {});
 
 // An admitted viewer: its agent, its session, and the agent session that seals its
 // feedback and opens what is sent to it.

@@ -83,7 +83,7 @@ class DeafGreeting : public Scene<DeafGreeting, DeafGreetingRun> {
                                            TcpOptions{deaf_address(a), kTinyReceiveBuffer}, 5s);
           JoinRequest request;
           request.name = "deaf-" + std::to_string(a) + "-" + std::to_string(i);
-          client->send(net::encode_control(hello_for(request)));
+          client->send(net::encode_control(hello_for(request, *client, stage.invitation())));
           deaf.push_back(std::move(client));
           ++r.hellos_sent;
         } catch (const AttackError& e) {

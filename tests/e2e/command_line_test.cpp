@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "agentcast/crypto/identity.h"
+#include "agentcast/crypto/join_proof.h"
 #include "agentcast/net/call_code.h"
 #include "support/process.h"
 
@@ -64,7 +65,8 @@ TEST_F(CommandLine, WrongFingerprintIsRefusedNamingBoth) {
 }
 
 TEST_F(CommandLine, NobodyListeningEndsWithStatus5AfterRetrying) {
-  net::CallCode code{"127.0.0.1", 9, crypto::Identity::generate().fingerprint()};
+  net::CallCode code{"127.0.0.1", 9, crypto::Identity::generate().fingerprint(),
+                     crypto::random_join_secret()};
   std::string err;
   EXPECT_EQ(run({"view", code.to_string(), "--headless", "--connect-timeout", "1"}, err), 5);
   EXPECT_NE(err.find("127.0.0.1:9"), std::string::npos) << err;

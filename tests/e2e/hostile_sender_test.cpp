@@ -16,6 +16,7 @@
 
 #include "agentcast/agent/bundle.h"
 #include "agentcast/crypto/identity.h"
+#include "agentcast/crypto/join_proof.h"
 #include "agentcast/net/call_code.h"
 #include "agentcast/net/control_messages.h"
 #include "agentcast/net/tls_channel.h"
@@ -77,7 +78,8 @@ class HostileSender : public ::testing::Test {
 
   Outcome run(const Script& script) {
     net::TlsServer server(identity_, net::Endpoint::resolve("127.0.0.1:0"));
-    const net::CallCode code{"127.0.0.1", server.local_endpoint().port(), identity_.fingerprint()};
+    const net::CallCode code{"127.0.0.1", server.local_endpoint().port(), identity_.fingerprint(),
+                             crypto::random_join_secret()};
     ChildProcess viewer({AGENTCAST_BINARY, "view", code.to_string(), "--headless", "--audio-out",
                          "none", "--duration", "20", "--agent-cache", dir_ + "/cache"},
                         dir_ + "/viewer.out", dir_ + "/viewer.err");

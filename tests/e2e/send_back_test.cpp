@@ -13,6 +13,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "agentcast/crypto/identity.h"
+#include "agentcast/crypto/join_proof.h"
 #include "agentcast/media/spectrum.h"
 #include "agentcast/media/test_pattern.h"
 #include "agentcast/media/wav.h"
@@ -229,7 +230,8 @@ TEST_F(SendBackCall, ReceiveOnlySenderRefusesASendBackViewer) {
 
 TEST_F(SendBackCall, MissingCameraAskedForByNameExitsWithStatus3) {
   const std::string dir = fresh_dir("send-back-camera");
-  const net::CallCode code{"127.0.0.1", 9, crypto::Identity::generate().fingerprint()};
+  const net::CallCode code{"127.0.0.1", 9, crypto::Identity::generate().fingerprint(),
+                           crypto::random_join_secret()};
   std::string err;
   EXPECT_EQ(run_agentcast({"view", code.to_string(), "--headless", "--send-back", "--video",
                            "camera:57", "--audio", "tone"},
@@ -243,7 +245,8 @@ TEST_F(SendBackCall, MissingCameraAskedForByNameExitsWithStatus3) {
 TEST_F(SendBackCall, MissingDefaultCameraFallsBackToTheTestPattern) {
   if (std::filesystem::exists("/dev/video0")) GTEST_SKIP() << "this machine has a camera";
   const std::string dir = fresh_dir("send-back-default-camera");
-  const net::CallCode code{"127.0.0.1", 9, crypto::Identity::generate().fingerprint()};
+  const net::CallCode code{"127.0.0.1", 9, crypto::Identity::generate().fingerprint(),
+                           crypto::random_join_secret()};
   std::string err;
   EXPECT_EQ(run_agentcast({"view", code.to_string(), "--headless", "--send-back", "--audio", "tone",
                            "--connect-timeout", "1"},
@@ -256,7 +259,8 @@ TEST_F(SendBackCall, MissingDefaultCameraFallsBackToTheTestPattern) {
 
 TEST_F(SendBackCall, SendBackOptionsNeedSendBack) {
   const std::string dir = fresh_dir("send-back-usage");
-  const net::CallCode code{"127.0.0.1", 9, crypto::Identity::generate().fingerprint()};
+  const net::CallCode code{"127.0.0.1", 9, crypto::Identity::generate().fingerprint(),
+                           crypto::random_join_secret()};
   std::string err;
   EXPECT_EQ(run_agentcast({"view", code.to_string(), "--video", "test"}, dir, err), 2);
   EXPECT_NE(err.find("--send-back"), std::string::npos) << err;

@@ -6,11 +6,11 @@
 #include <stdexcept>
 #include <string>
 
+#include "agentcast/call/sender.h"
+#include "agentcast/call/viewer.h"
 #include "agentcast/media/audio_source.h"
 #include "agentcast/media/video_source.h"
 #include "failure_text.h"
-#include "agentcast/call/sender.h"
-#include "agentcast/call/viewer.h"
 #include "viewer_test_support.h"
 
 namespace agentcast::viewer_ui {
@@ -136,8 +136,13 @@ TEST(ViewerFailureText, MalformedCallCode) {
               failure.detail);
   ASSERT_TRUE(call_code_failure("", failure));
   EXPECT_EQ(failure.kind, FailureKind::kBadCallCode);
-  EXPECT_FALSE(
-      call_code_failure("agentcast://127.0.0.1:7000/#fp=" + std::string(64, 'a'), failure));
+  EXPECT_FALSE(call_code_failure(
+      "agentcast://127.0.0.1:7000/#fp=" + std::string(64, 'a') + "&k=" + std::string(32, 'b'),
+      failure));
+  // Cut short when pasted: the join secret is missing, and the message says so.
+  ASSERT_TRUE(call_code_failure("agentcast://127.0.0.1:7000/#fp=" + std::string(64, 'a'), failure));
+  EXPECT_NE(failure.detail.find("incomplete"), std::string::npos) << failure.detail;
+  EXPECT_NE(failure.detail.find("&k="), std::string::npos) << failure.detail;
 }
 
 TEST(ViewerFailureText, OptionsThatCannotWork) {

@@ -231,7 +231,8 @@ TEST_F(ViewerLoopbackTest, WrongFingerprintIsRefused) {
 TEST_F(ViewerLoopbackTest, NobodyListening) {
   const std::uint16_t port = closed_port();
   ASSERT_NE(port, 0);
-  connect_with("agentcast://127.0.0.1:" + std::to_string(port) + "/#fp=" + std::string(64, 'a'));
+  connect_with("agentcast://127.0.0.1:" + std::to_string(port) + "/#fp=" + std::string(64, 'a') +
+               "&k=" + std::string(32, 'b'));
   ASSERT_TRUE(wait_until([&] { return failed(); }, 20s));
   ASSERT_NE(window_->failure_dialog(), nullptr);
   EXPECT_EQ(window_->flow().failure()->kind, FailureKind::kConnect);
@@ -244,7 +245,8 @@ TEST_F(ViewerLoopbackTest, DisconnectWhileRetryingIsPrompt) {
   open({"--connect-timeout", "60"});
   const std::uint16_t port = closed_port();
   ASSERT_NE(port, 0);
-  connect_with("agentcast://127.0.0.1:" + std::to_string(port) + "/#fp=" + std::string(64, 'a'));
+  connect_with("agentcast://127.0.0.1:" + std::to_string(port) + "/#fp=" + std::string(64, 'a') +
+               "&k=" + std::string(32, 'b'));
   ASSERT_EQ(window_->flow().state(), FlowState::kConnecting);
   QTest::mouseClick(&child<QPushButton>("connectButton"), Qt::LeftButton);  // now "Disconnect"
   // Far less than the 60 s of retries it was allowed.

@@ -10,9 +10,9 @@
 #include <QtCore/QJsonObject>
 #include <QtCore/QTemporaryDir>
 
+#include "agentcast/call/viewer.h"
 #include "agentcast/media/wav.h"
 #include "sender_test_support.h"
-#include "agentcast/call/viewer.h"
 
 namespace agentcast::sender_app::testing {
 namespace {

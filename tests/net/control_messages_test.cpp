@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "agentcast/crypto/join_proof.h"
 #include "agentcast/net/call_code.h"
 #include "agentcast/net/control_messages.h"
 #include "agentcast/net/feedback.h"
@@ -15,22 +16,41 @@ namespace {
 TEST(CallCode, RoundTripsV4V6AndNames) {
   const crypto::Fingerprint fp = crypto::Identity::generate().fingerprint();
   for (const char* host : {"127.0.0.1", "::1", "sender.example"}) {
-    const CallCode code{host, 7000, fp};
+    const CallCode code{host, 7000, fp, crypto::random_join_secret()};
     const CallCode parsed = CallCode::parse(code.to_string());
     EXPECT_EQ(parsed.host, host);
     EXPECT_EQ(parsed.port, 7000);
     EXPECT_EQ(parsed.fingerprint, fp);
+    EXPECT_TRUE(parsed.join_secret == code.join_secret);
+    EXPECT_EQ(parsed.join_secret.size(), crypto::kJoinSecretSize);
   }
   EXPECT_EQ((CallCode{"::1", 5, fp}.host_port()), "[::1]:5");
 }
 
 TEST(CallCode, RefusesMalformedCodesWithAReason) {
   const std::string fp(64, 'a');
+  const std::string k = "&k=" + std::string(32, 'b');
   for (const std::string& bad :
-       {std::string("http://h:1/#fp=") + fp, "agentcast://h:1/" + fp, "agentcast://h/#fp=" + fp,
-        "agentcast://h:0/#fp=" + fp, "agentcast://h:70000/#fp=" + fp,
-        std::string("agentcast://h:1/#fp=abc"), "agentcast://[::1:5/#fp=" + fp, std::string()}) {
+       {std::string("http://h:1/#fp=") + fp + k, "agentcast://h:1/" + fp + k,
+        "agentcast://h/#fp=" + fp + k, "agentcast://h:0/#fp=" + fp + k,
+        "agentcast://h:70000/#fp=" + fp + k, std::string("agentcast://h:1/#fp=abc") + k,
+        "agentcast://[::1:5/#fp=" + fp + k, "agentcast://h:1/#fp=" + fp + "&k=abc",
+        "agentcast://h:1/#fp=" + fp + "&k=" + std::string(32, 'z'),
+        "agentcast://h:1/#fp=" + fp + "&k=" + std::string(34, 'b'), std::string()}) {
     EXPECT_THROW(CallCode::parse(bad), std::invalid_argument) << bad;
+  }
+  EXPECT_NO_THROW(CallCode::parse("agentcast://h:1/#fp=" + fp + k));
+}
+
+// A code cut short (no &k=) could still name the right sender; it is refused in words that
+// tell the user what is missing.
+TEST(CallCode, ACodeWithoutItsJoinSecretIsIncomplete) {
+  try {
+    CallCode::parse("agentcast://h:1/#fp=" + std::string(64, 'a'));
+    ADD_FAILURE() << "a code without k= was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("incomplete"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("&k="), std::string::npos) << e.what();
   }
 }
 
@@ -95,6 +115,22 @@ TEST(ControlMessages, OtherMessagesRoundTrip) {
   auto bye = decode_control(encode_control(ByeMessage{"sender stopped"}));
   ASSERT_TRUE(bye.message);
   EXPECT_EQ(std::get<ByeMessage>(*bye.message).reason, "sender stopped");
+}
+
+// The join proof travels as 32 bytes; a hello without one still parses (and is refused by
+// the sender for what it lacks), one of another size does not.
+TEST(ControlMessages, HelloCarriesItsJoinProof) {
+  HelloMessage hello = hello_of("full", "kitchen");
+  EXPECT_TRUE(
+      std::get<HelloMessage>(*decode_control(encode_control(hello)).message).join_proof.empty());
+  hello.join_proof.assign(crypto::kJoinProofSize, 0x5a);
+  auto decoded = decode_control(encode_control(hello));
+  ASSERT_TRUE(decoded.message) << decoded.error;
+  EXPECT_EQ(std::get<HelloMessage>(*decoded.message).join_proof, hello.join_proof);
+  hello.join_proof.assign(31, 0x5a);
+  decoded = decode_control(encode_control(hello));
+  EXPECT_FALSE(decoded.message);
+  EXPECT_NE(decoded.error.find("join_proof"), std::string::npos) << decoded.error;
 }
 
 // send_back is optional on the wire: a one-way viewer's hello does not carry it, and a

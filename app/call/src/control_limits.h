@@ -78,6 +78,8 @@ constexpr std::string_view to_string(SessionEnd reason) noexcept {
 enum class Refusal : std::uint8_t {
   kGreetingTimedOut,  // handshake, hello or agent transfer not done by its deadline
   kBadHello,          // the first message was no hello
+  kNoJoinProof,       // its hello proves no join secret
+  kWrongJoinProof,    // its hello proves another secret, or on another connection
   kUnsupportedProtocol,
   kBroadcastOnly,     // it wants to send back to a broadcast
   kReceiveOnlyAgent,  // it wants to send back with an agent that cannot seal
@@ -94,6 +96,10 @@ constexpr std::string_view to_string(Refusal reason) noexcept {
       return "greeting_timed_out";
     case Refusal::kBadHello:
       return "bad_hello";
+    case Refusal::kNoJoinProof:
+      return "no_join_proof";
+    case Refusal::kWrongJoinProof:
+      return "wrong_join_proof";
     case Refusal::kUnsupportedProtocol:
       return "unsupported_protocol";
     case Refusal::kBroadcastOnly:

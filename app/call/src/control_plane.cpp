@@ -155,6 +155,7 @@ void ControlPlane::admit(GreetedViewer greeted, std::int64_t now) {
   for (const auto& message : instructions_from(0))
     connection.queue(net::encode_control(message));
   connection.queue(net::encode_control(session));
+  p_.counters.control.sessions_sent.fetch_add(1, std::memory_order_relaxed);
   // A seed already handed to a stream was sent to the viewers there were; this viewer
   // needs it too, before the stream reaches that epoch. If the stream is there already,
   // the join state carried it, and the stream's following seed goes to every viewer.

@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <map>
 #include <vector>
@@ -40,10 +41,12 @@ struct Greeter::Greeting {
   bool transferred = false;
 };
 
-Greeter::Greeter(net::TlsServer& server, const agent::AgentShelf& shelf, const Admission& admission,
+Greeter::Greeter(net::TlsServer& server, const agent::AgentShelf& shelf,
+                 const Invitations& invitations, const Admission& admission,
                  const ControlLimits& limits, SenderCounters& counters, HandOver hand_over)
     : server_(server),
       shelf_(shelf),
+      invitations_(invitations),
       admission_(admission),
       limits_(limits),
       counters_(counters),
@@ -183,6 +186,24 @@ void Greeter::read_hello(Greeting& g, std::int64_t now) {
                   decoded.message ? "expected hello" : "expected hello: " + decoded.error, now);
   }
   g.hello = std::move(*hello);
+  // Before anything of the call leaves: only a holder of the call code learns of it.
+  std::array<std::uint8_t, 32> binding{};
+  try {
+    binding = g.connection->channel_binding();
+  } catch (const net::ControlError& e) {
+    return refuse(g, Refusal::kBadHello, e.what(), now);
+  }
+  switch (invitations_.check(binding, g.hello.join_proof)) {
+    case JoinCheck::kProven:
+      break;
+    case JoinCheck::kNoProof:
+      return refuse(g, Refusal::kNoJoinProof,
+                    "no join proof: this call needs its whole call code, with &k=", now);
+    case JoinCheck::kWrongProof:
+      return refuse(g, Refusal::kWrongJoinProof,
+                    "wrong join secret: the call code is not this call's (or no longer valid)",
+                    now);
+  }
   g.decision = admission_.judge(g.hello);
   if (g.decision.refusal) return refuse(g, *g.decision.refusal, g.decision.reason, now);
   if (g.hello.platform != agent::this_platform()) {
@@ -227,6 +248,7 @@ void Greeter::send_agent(Greeting& g, std::int64_t now) {
       g.connection->queue(net::encode_control(net::AgentChunkMessage{
           g.offset, std::vector<std::uint8_t>(begin, begin + static_cast<std::ptrdiff_t>(n))}));
       g.offset += n;
+      counters_.control.agent_bytes_sent.fetch_add(n, std::memory_order_relaxed);
     }
     const Io io = g.connection->flush();
     if (io == Io::kWouldBlock) break;

@@ -20,6 +20,7 @@
 #include "agentcast/net/control_messages.h"
 #include "agentcast/net/tls_channel.h"
 #include "control_limits.h"
+#include "invitations.h"
 #include "sender_stats.h"
 
 namespace agentcast::app {
@@ -36,8 +37,9 @@ class Greeter {
  public:
   using HandOver = std::function<void(GreetedViewer)>;
 
-  Greeter(net::TlsServer& server, const agent::AgentShelf& shelf, const Admission& admission,
-          const ControlLimits& limits, SenderCounters& counters, HandOver hand_over);
+  Greeter(net::TlsServer& server, const agent::AgentShelf& shelf, const Invitations& invitations,
+          const Admission& admission, const ControlLimits& limits, SenderCounters& counters,
+          HandOver hand_over);
   ~Greeter();
 
   // The greeter thread's loop, until `stop`; then every unfinished connection is closed.
@@ -56,6 +58,7 @@ class Greeter {
 
   net::TlsServer& server_;
   const agent::AgentShelf& shelf_;
+  const Invitations& invitations_;
   const Admission& admission_;
   const ControlLimits limits_;
   SenderCounters& counters_;

@@ -31,6 +31,7 @@
 #include "control_plane.h"
 #include "feedback_handler.h"
 #include "greeter.h"
+#include "invitations.h"
 #include "keyframe_throttle.h"
 #include "return_path.h"
 #include "roster.h"
@@ -100,6 +101,7 @@ struct Sender::Impl {
   std::unique_ptr<BackCalls> back;
   std::unique_ptr<KeyframeThrottle> keyframes;
   std::unique_ptr<FeedbackHandler> feedback;
+  Invitations invitations;
   std::unique_ptr<Admission> admission;
   std::unique_ptr<ControlPlane> control;
   std::unique_ptr<Greeter> greeter;
@@ -150,7 +152,7 @@ struct Sender::Impl {
                                                                  *back, *keyframes, *feedback,
                                                                  *admission, limits, counters});
     greeter = std::make_unique<Greeter>(
-        *control_server, shelf, *admission, limits, counters,
+        *control_server, shelf, invitations, *admission, limits, counters,
         [this](GreetedViewer greeted) { control->hand_over(std::move(greeted)); });
     return_path = std::make_unique<ReturnPath>(*agent, *udp, *feedback, *back, counters);
   }
@@ -186,7 +188,9 @@ std::string Sender::call_code() const {
   std::string host = bound.to_string();
   host = host.substr(0, host.rfind(':'));
   if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
-  return net::CallCode{host, bound.port(), impl_->identity.fingerprint()}.to_string();
+  net::CallCode code{host, bound.port(), impl_->identity.fingerprint()};
+  code.join_secret = impl_->invitations.call_secret();
+  return code.to_string();
 }
 
 void Sender::on_preview(std::function<void(const media::VideoFrame&)> callback) {

@@ -38,6 +38,8 @@ QJsonObject ControlStats::to_json() const {
   json["connections_evicted"] = value(connections_evicted);
   json["handshakes_failed"] = value(handshakes_failed);
   json["greetings_timed_out"] = value(greetings_timed_out);
+  json["agent_bytes_sent"] = value(agent_bytes_sent);
+  json["sessions_sent"] = value(sessions_sent);
   json["unfinished_connections"] = static_cast<qint64>(unfinished_connections.load());
   json["unfinished_connections_peak"] = static_cast<qint64>(unfinished_connections_peak.load());
   return json;

@@ -42,6 +42,10 @@ struct ControlStats {
   Counter connections_evicted{0};  // dropped to make room under the unfinished limits
   Counter handshakes_failed{0};
   Counter greetings_timed_out{0};
+  // What left before admission: agent bundle bytes queued to greetings, and session
+  // messages (the call's parameters) sent to admitted viewers.
+  Counter agent_bytes_sent{0};
+  Counter sessions_sent{0};
   std::atomic<std::size_t> unfinished_connections{0};
   std::atomic<std::size_t> unfinished_connections_peak{0};
   QJsonObject to_json() const;

@@ -3,6 +3,7 @@
 // for its own streams.
 #include <cstdio>
 
+#include "agentcast/crypto/join_proof.h"
 #include "agentcast/agent/bundle.h"
 #include "agentcast/crypto/selection.h"
 #include "viewer_impl.h"
@@ -83,6 +84,8 @@ void Viewer::Impl::send_hello(const agent::AgentCache& cache) {
   hello.media_port = udp->local_endpoint().port();
   hello.send_back = options.send_back;
   hello.send_back_if_call = options.send_back_if_call && !options.send_back;
+  const crypto::JoinProof proof = crypto::join_proof(code.join_secret, control->channel_binding());
+  hello.join_proof.assign(proof.begin(), proof.end());
   control->send(net::encode_control(hello));
 }
 

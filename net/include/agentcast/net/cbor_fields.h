@@ -30,6 +30,8 @@ class CborFieldReader {
     }
     return n;
   }
+  // Whether the map holds `key` (for fields added after a message's first version).
+  bool has(const char* key) const { return map_.contains(QLatin1String(key)); }
   // A boolean that may be absent (then false), added to a message after its first version.
   bool optional_boolean(const char* key) {
     const QCborValue v = map_.value(QLatin1String(key));

@@ -66,6 +66,10 @@ struct HelloMessage {
   // The viewer app's choice: send back if this is a call; in a broadcast, join without
   // (instead of being turned away as with send_back). Optional; absent means false.
   bool send_back_if_call = false;
+  // HMAC-SHA256 of the call code's join secret over this connection's TLS exporter
+  // (crypto/join_proof.h), 32 bytes. Optional on the wire so that a hello without it
+  // parses and is refused for what it lacks.
+  std::vector<std::uint8_t> join_proof;
 };
 
 // Sender → viewer: everything the viewer's agent needs to join the session.

@@ -7,6 +7,7 @@
 // A connection belongs to one thread at a time: OpenSSL does not allow concurrent reads
 // and writes on one SSL object.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -57,6 +58,10 @@ class TlsConnection {
   std::string protocol() const;
   // The peer's address as seen by this end.
   Endpoint peer_endpoint() const;
+  // A value both ends of this connection derive, after the handshake, and nobody else can:
+  // the TLS exporter (RFC 8446 §7.5) with label "EXPORTER-agentcast-join". The join proof
+  // is bound to it. Throws ControlError before the handshake is done.
+  std::array<std::uint8_t, 32> channel_binding() const;
   // From another thread: makes a send() or receive() in progress (and every later one)
   // fail at once with ControlError, so that a user who gives up is not kept waiting.
   void interrupt() noexcept;

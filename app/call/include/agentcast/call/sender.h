@@ -57,7 +57,8 @@ class Sender {
   explicit Sender(SenderOptions options);
   ~Sender();
 
-  // agentcast://HOST:PORT/#fp=HEX for the address actually bound.
+  // agentcast://HOST:PORT/#fp=HEX&k=SECRET for the address actually bound. It holds the
+  // call's join secret: whoever has it may join.
   std::string call_code() const;
   std::string readable_fingerprint() const;
 

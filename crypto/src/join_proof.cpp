@@ -1,0 +1,93 @@
+#include "agentcast/crypto/join_proof.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/params.h>
+
+#include <stdexcept>
+#include <string_view>
+
+#include "openssl_util.h"
+
+namespace agentcast::crypto {
+namespace {
+
+// Domain separation: the same secret keyed over the same exporter value for any other
+// purpose gives a different MAC.
+constexpr std::string_view kLabel = "agentcast join v1";
+
+int hex_digit(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+Secret random_join_secret() {
+  return Secret::random(kJoinSecretSize);
+}
+
+std::string join_secret_to_hex(const Secret& secret) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(secret.size() * 2);
+  for (const std::uint8_t byte : secret.bytes()) {
+    hex.push_back(kDigits[byte >> 4]);
+    hex.push_back(kDigits[byte & 0x0f]);
+  }
+  return hex;
+}
+
+Secret join_secret_from_hex(const std::string& hex) {
+  if (hex.size() != 2 * kJoinSecretSize) {
+    throw std::invalid_argument("the join secret must be " + std::to_string(2 * kJoinSecretSize) +
+                                " hex digits, not " + std::to_string(hex.size()));
+  }
+  Secret secret;
+  const MutableBytes out = secret.writable(kJoinSecretSize);
+  for (std::size_t i = 0; i < kJoinSecretSize; ++i) {
+    const int high = hex_digit(hex[2 * i]);
+    const int low = hex_digit(hex[2 * i + 1]);
+    if (high < 0 || low < 0) {
+      secret.wipe();
+      throw std::invalid_argument("the join secret holds a character that is not a hex digit");
+    }
+    out[i] = static_cast<std::uint8_t>(high << 4 | low);
+  }
+  return secret;
+}
+
+JoinProof join_proof(const Secret& secret, Bytes channel_binding) {
+  if (secret.size() != kJoinSecretSize) {
+    throw std::invalid_argument("join proof: the secret must be " +
+                                std::to_string(kJoinSecretSize) + " bytes");
+  }
+  if (channel_binding.size() != kChannelBindingSize) {
+    throw std::invalid_argument("join proof: the channel binding must be " +
+                                std::to_string(kChannelBindingSize) + " bytes");
+  }
+  detail::MacCtx ctx(detail::hmac() ? EVP_MAC_CTX_new(detail::hmac()) : nullptr);
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                         OSSL_PARAM_construct_end()};
+  JoinProof proof{};
+  std::size_t length = 0;
+  const bool ok =
+      ctx && EVP_MAC_init(ctx.get(), secret.bytes().data(), secret.size(), params) == 1 &&
+      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(kLabel.data()),
+                     kLabel.size()) == 1 &&
+      EVP_MAC_update(ctx.get(), channel_binding.data(), channel_binding.size()) == 1 &&
+      EVP_MAC_final(ctx.get(), proof.data(), &length, proof.size()) == 1 && length == proof.size();
+  if (!ok) throw std::runtime_error("join proof: HMAC-SHA256 failed in OpenSSL");
+  return proof;
+}
+
+bool join_proof_matches(const Secret& secret, Bytes channel_binding, Bytes proof) {
+  if (proof.size() != kJoinProofSize) return false;
+  const JoinProof expected = join_proof(secret, channel_binding);
+  return CRYPTO_memcmp(expected.data(), proof.data(), kJoinProofSize) == 0;
+}
+
+}  // namespace agentcast::crypto

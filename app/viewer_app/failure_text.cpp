@@ -122,10 +122,11 @@ gui::FailureText plain_text(FailureKind kind) {
                   "version of AgentCast.");
     case FailureKind::kSenderRefused:
       return text("The sender did not let this viewer in",
-                  "The sender turned this viewer away, for example because the call already "
-                  "has all the viewers it allows.",
-                  "Ask the sender to let you in (for example by allowing more viewers), then "
-                  "connect again.");
+                  "The sender turned this viewer away, for example because the call code's "
+                  "join secret is not this call's (the sender was restarted, or the code was "
+                  "mistyped) or the call already has all the viewers it allows.",
+                  "Ask the sender for the call code it shows now, or to let you in (for "
+                  "example by allowing more viewers), then connect again.");
     case FailureKind::kInsecureSession:
       return text("The sender wants insecure encryption",
                   "The sender asked for the patent's original cipher units, which are not "

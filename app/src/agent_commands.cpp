@@ -12,9 +12,9 @@
 #include <variant>
 
 #include "agentcast/agent/bundle.h"
+#include "agentcast/call/sender.h"
 #include "agentcast/crypto/identity.h"
 #include "options.h"
-#include "agentcast/call/sender.h"
 
 namespace agentcast::app {
 namespace {

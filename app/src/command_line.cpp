@@ -72,7 +72,7 @@ SendCommand parse_send_command(const std::vector<std::string>& args,
                         "--duration",      "--stats-json",    "--keyframe-interval",
                         "--epoch-packets", "--image-seconds", "--name",
                         "--record-back",   "--snapshot-back", "--audio-out",
-                        "--agent-dir",     "--agent-cache"},
+                        "--agent-dir",     "--agent-cache",   "--invites"},
                        extra_valued),
                   with({"--loop", "--insecure-reference-units"}, extra_flags));
   SendCommand command;
@@ -112,6 +112,7 @@ SendCommand parse_send_command(const std::vector<std::string>& args,
     throw std::invalid_argument("--agent must be full or receive-only, not '" + options.agent +
                                 "'");
   }
+  command.invites = static_cast<int>(o.number("--invites", 0, 0, 1000));
   command.call_code_file = o.value("--call-code-file").value_or("");
   command.stats_json = o.value("--stats-json").value_or("");
   command.duration_s = static_cast<double>(o.number("--duration", 0, 0, 1'000'000));

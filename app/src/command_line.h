@@ -7,15 +7,16 @@
 #include <string>
 #include <vector>
 
-#include "options.h"
 #include "agentcast/call/sender.h"
 #include "agentcast/call/viewer.h"
+#include "options.h"
 
 namespace agentcast::app {
 
 struct SendCommand {
   SenderOptions sender;
   std::string call_code_file;  // --call-code-file: written once the sender listens
+  int invites = 0;             // --invites N: single-use codes printed after the call code
   std::string stats_json;      // --stats-json: refreshed every second and at the end
   double duration_s = 0;       // --duration: 0 runs until stopped
   Options flags;               // everything given, for a front end's own extra flags

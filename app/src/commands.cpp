@@ -99,6 +99,8 @@ int run_send(const std::vector<std::string>& args) {
   }
   const std::string code = sender->call_code();
   std::printf("call code: %s\n", code.c_str());
+  for (int i = 0; i < command.invites; ++i)
+    std::printf("invite: %s\n", sender->new_invite().c_str());
   std::fflush(stdout);
   std::fprintf(stderr,
                "sender fingerprint (compare it with the viewer's over another channel):\n%s\n",

@@ -216,6 +216,17 @@ void Stage::start_sender(const std::vector<std::string>& extra, int max_viewers)
   wait_until([&] { return !sender_stats().isEmpty(); }, 10s);
 }
 
+std::vector<Invitation> Stage::invites() const {
+  std::vector<Invitation> invites;
+  std::istringstream out(read_file(dir_ + "/sender.out"));
+  constexpr std::string_view kPrefix = "invite: ";
+  for (std::string line; std::getline(out, line);) {
+    if (line.starts_with(kPrefix))
+      invites.push_back(Invitation::parse(line.substr(kPrefix.size())));
+  }
+  return invites;
+}
+
 ViewerProcess& Stage::start_viewer(const std::string& name, const ViewerOptions& options) {
   viewers_.push_back(std::make_unique<ViewerProcess>(
       dir_, name, options.invitation ? *options.invitation : *invitation_, options));

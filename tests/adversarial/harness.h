@@ -226,6 +226,8 @@ class Stage {
   // an option to override it), and waits for its call code. Throws if there is none.
   void start_sender(const std::vector<std::string>& extra, int max_viewers = 16);
   const Invitation& invitation() const { return *invitation_; }
+  // The single-use invitations the sender printed (`--invites N`), in order.
+  std::vector<Invitation> invites() const;
   pid_t sender_pid() const { return sender_->pid(); }
   bool sender_running() { return !sender_->wait_for(0ms).has_value(); }
   QJsonObject sender_stats() const { return read_json(dir_ + "/sender.json"); }

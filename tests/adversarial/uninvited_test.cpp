@@ -10,6 +10,7 @@
 // - the attacker's client holding the right secret, with the proof computed for another
 //   connection (all zeros for the exporter value): a proof seen on one connection, relayed
 //   to another, is worth nothing.
+// - a single-use invitation (`--invites 2`) used by a guest, then by the attacker again.
 // What the user sees: each is refused with its reason (the viewer's message, the sender's
 // `viewers_refused_by_reason`), the sender sent none of them an agent byte or a session
 // (`control.agent_bytes_sent` and `control.sessions_sent` do not move), the invited
@@ -28,6 +29,7 @@ namespace {
 
 constexpr const char* kNoProof = "no_join_proof";
 constexpr const char* kWrongProof = "wrong_join_proof";
+constexpr const char* kInviteUsed = "invite_used";
 
 // What a connection got in answer to its hello.
 struct Answer {
@@ -89,6 +91,9 @@ struct UninvitedRun {
   QJsonObject watcher;
   bool joiner_played = false;
   double joiner_first_frame_ms = -1;
+  std::size_t invites_printed = 0;
+  bool guest_played = false;
+  Answer invite_reused;
 };
 
 class Uninvited : public Scene<Uninvited, UninvitedRun> {
@@ -96,7 +101,7 @@ class Uninvited : public Scene<Uninvited, UninvitedRun> {
   static void run(UninvitedRun& r) {
     r.stage = std::make_unique<Stage>("uninvited");
     Stage& stage = *r.stage;
-    stage.start_sender({}, 4);
+    stage.start_sender({"--invites", "2"}, 4);
     ViewerProcess& watcher = stage.start_viewer("watcher");
     ASSERT_TRUE(watcher.wait_playing(20s)) << watcher.err();
     ASSERT_TRUE(stage.wait_joined("watcher", 10s));
@@ -145,6 +150,22 @@ class Uninvited : public Scene<Uninvited, UninvitedRun> {
         10s);
     r.agent_bytes_after = number(r.sender_after_attacks, key::kControl, "agent_bytes_sent");
     r.sessions_after = number(r.sender_after_attacks, key::kControl, "sessions_sent");
+
+    // A guest uses the first invitation; then the attacker, who saw it, tries it again.
+    const std::vector<Invitation> invites = stage.invites();
+    r.invites_printed = invites.size();
+    ASSERT_EQ(invites.size(), 2U) << stage.sender_err();
+    ViewerOptions guest_options;
+    guest_options.invitation = invites[0];
+    ViewerProcess& guest = stage.start_viewer("guest", guest_options);
+    r.guest_played = guest.wait_playing(20s);
+    r.invite_reused =
+        knock(invites[0], "reused-invite", [](net::HelloMessage&, const MessageChannel&) {});
+    wait_until(
+        [&] {
+          return count_in(stage.sender_stats(), key::kViewersRefusedByReason, kInviteUsed) >= 1;
+        },
+        10s);
 
     ViewerProcess& joiner = stage.start_viewer("invited-later");
     r.joiner_played = joiner.wait_playing(20s);
@@ -200,6 +221,19 @@ TEST_F(Uninvited, NoAgentByteAndNoSessionReachedThem) {
   EXPECT_EQ(run_->agent_bytes_after, run_->agent_bytes_before);
   EXPECT_EQ(run_->sessions_before, 1);
   EXPECT_EQ(run_->sessions_after, run_->sessions_before);
+}
+
+TEST_F(Uninvited, ASingleUseInvitationAdmitsOneViewerOnce) {
+  ASSERT_EQ(run_->invites_printed, 2U);
+  EXPECT_TRUE(run_->guest_played) << "the guest with the first invitation plays";
+  EXPECT_NE(run_->invite_reused.bye.find("already used"), std::string::npos)
+      << run_->invite_reused.bye << run_->invite_reused.error;
+  EXPECT_EQ(run_->invite_reused.agent_messages, 0);
+  EXPECT_EQ(run_->invite_reused.session_messages, 0);
+  const QJsonObject& stats = run_->stage->final_sender_stats();
+  EXPECT_EQ(count_in(stats, key::kViewersRefusedByReason, kInviteUsed), 1);
+  EXPECT_EQ(number(stats, "invites_issued"), 2);
+  EXPECT_EQ(number(stats, "invites_used"), 1);
 }
 
 TEST_F(Uninvited, TheInvitedKeepPlaying) {

@@ -80,6 +80,7 @@ enum class Refusal : std::uint8_t {
   kBadHello,          // the first message was no hello
   kNoJoinProof,       // its hello proves no join secret
   kWrongJoinProof,    // its hello proves another secret, or on another connection
+  kInviteUsed,        // its single-use invitation already admitted a viewer
   kUnsupportedProtocol,
   kBroadcastOnly,     // it wants to send back to a broadcast
   kReceiveOnlyAgent,  // it wants to send back with an agent that cannot seal
@@ -100,6 +101,8 @@ constexpr std::string_view to_string(Refusal reason) noexcept {
       return "no_join_proof";
     case Refusal::kWrongJoinProof:
       return "wrong_join_proof";
+    case Refusal::kInviteUsed:
+      return "invite_used";
     case Refusal::kUnsupportedProtocol:
       return "unsupported_protocol";
     case Refusal::kBroadcastOnly:

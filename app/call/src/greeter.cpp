@@ -41,9 +41,9 @@ struct Greeter::Greeting {
   bool transferred = false;
 };
 
-Greeter::Greeter(net::TlsServer& server, const agent::AgentShelf& shelf,
-                 const Invitations& invitations, const Admission& admission,
-                 const ControlLimits& limits, SenderCounters& counters, HandOver hand_over)
+Greeter::Greeter(net::TlsServer& server, const agent::AgentShelf& shelf, Invitations& invitations,
+                 const Admission& admission, const ControlLimits& limits, SenderCounters& counters,
+                 HandOver hand_over)
     : server_(server),
       shelf_(shelf),
       invitations_(invitations),
@@ -203,6 +203,9 @@ void Greeter::read_hello(Greeting& g, std::int64_t now) {
       return refuse(g, Refusal::kWrongJoinProof,
                     "wrong join secret: the call code is not this call's (or no longer valid)",
                     now);
+    case JoinCheck::kInviteUsed:
+      return refuse(g, Refusal::kInviteUsed,
+                    "this invitation was already used: ask the sender for a new one", now);
   }
   g.decision = admission_.judge(g.hello);
   if (g.decision.refusal) return refuse(g, *g.decision.refusal, g.decision.reason, now);

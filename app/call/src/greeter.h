@@ -37,7 +37,7 @@ class Greeter {
  public:
   using HandOver = std::function<void(GreetedViewer)>;
 
-  Greeter(net::TlsServer& server, const agent::AgentShelf& shelf, const Invitations& invitations,
+  Greeter(net::TlsServer& server, const agent::AgentShelf& shelf, Invitations& invitations,
           const Admission& admission, const ControlLimits& limits, SenderCounters& counters,
           HandOver hand_over);
   ~Greeter();
@@ -58,7 +58,7 @@ class Greeter {
 
   net::TlsServer& server_;
   const agent::AgentShelf& shelf_;
-  const Invitations& invitations_;
+  Invitations& invitations_;
   const Admission& admission_;
   const ControlLimits limits_;
   SenderCounters& counters_;

@@ -183,14 +183,28 @@ Sender::~Sender() {
   impl_->outgoing.reset();
 }
 
-std::string Sender::call_code() const {
-  const net::Endpoint bound = impl_->control_server->local_endpoint();
+namespace {
+
+net::CallCode code_for(const net::Endpoint& bound, const crypto::Fingerprint& fingerprint,
+                       const crypto::Secret& secret) {
   std::string host = bound.to_string();
   host = host.substr(0, host.rfind(':'));
   if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
-  net::CallCode code{host, bound.port(), impl_->identity.fingerprint()};
-  code.join_secret = impl_->invitations.call_secret();
-  return code.to_string();
+  return net::CallCode{host, bound.port(), fingerprint, secret};
+}
+
+}  // namespace
+
+std::string Sender::call_code() const {
+  return code_for(impl_->control_server->local_endpoint(), impl_->identity.fingerprint(),
+                  impl_->invitations.call_secret())
+      .to_string();
+}
+
+std::string Sender::new_invite() {
+  return code_for(impl_->control_server->local_endpoint(), impl_->identity.fingerprint(),
+                  impl_->invitations.issue())
+      .to_string();
 }
 
 void Sender::on_preview(std::function<void(const media::VideoFrame&)> callback) {
@@ -249,6 +263,8 @@ QJsonObject Sender::stats_json() const {
   stats["keyframes_forced"] = static_cast<qint64>(s.keyframes->forced());
   stats["seeds_generated"] = static_cast<qint64>(s.seeds->generated());
   stats["seeds_distributed"] = static_cast<qint64>(s.seeds->distributed());
+  stats["invites_issued"] = static_cast<qint64>(s.invitations.issued());
+  stats["invites_used"] = static_cast<qint64>(s.invitations.used());
   stats["select_mode"] =
       s.options.select == net::SelectMode::kInstructed ? "instructed" : "synchronized";
   QJsonObject resident;

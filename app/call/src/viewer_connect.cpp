@@ -3,8 +3,8 @@
 // for its own streams.
 #include <cstdio>
 
-#include "agentcast/crypto/join_proof.h"
 #include "agentcast/agent/bundle.h"
+#include "agentcast/crypto/join_proof.h"
 #include "agentcast/crypto/selection.h"
 #include "viewer_impl.h"
 

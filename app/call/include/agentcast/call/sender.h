@@ -60,6 +60,9 @@ class Sender {
   // agentcast://HOST:PORT/#fp=HEX&k=SECRET for the address actually bound. It holds the
   // call's join secret: whoever has it may join.
   std::string call_code() const;
+  // A single-use invitation: a call code like call_code() whose secret admits one viewer,
+  // once. Give it to a guest instead of the call code, which any number may use. Any thread.
+  std::string new_invite();
   std::string readable_fingerprint() const;
 
   // Called with every captured picture before it is encoded (a preview), on the capture

@@ -8,8 +8,8 @@
 #include <QtCore/QString>
 #include <QtWidgets/QWidget>
 
-#include "agentcast/media/devices.h"
 #include "agentcast/call/sender.h"
+#include "agentcast/media/devices.h"
 
 class QComboBox;
 class QLineEdit;

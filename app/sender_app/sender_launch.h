@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "command_line.h"
 #include "agentcast/call/sender.h"
+#include "command_line.h"
 
 class QSettings;
 

@@ -64,6 +64,11 @@ QJsonObject SenderRunner::stats_json() const {
   return sender_ != nullptr ? sender_->stats_json() : final_stats_;
 }
 
+QString SenderRunner::new_invite() {
+  const std::lock_guard lock(sender_mutex_);
+  return sender_ != nullptr ? QString::fromStdString(sender_->new_invite()) : QString();
+}
+
 void SenderRunner::set_back_volume(float volume) {
   back_volume_ = volume;
   const std::lock_guard lock(sender_mutex_);

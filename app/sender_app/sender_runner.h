@@ -14,8 +14,8 @@
 #include <QtCore/QObject>
 #include <QtCore/QString>
 
-#include "agentcast/media/media_types.h"
 #include "agentcast/call/sender.h"
+#include "agentcast/media/media_types.h"
 
 namespace agentcast::sender_app {
 
@@ -48,6 +48,9 @@ class SenderRunner : public QObject {
 
   // The running Sender's statistics, or those it had when it stopped; empty before.
   QJsonObject stats_json() const;
+
+  // A new single-use invitation of the running call; empty when nothing is being sent.
+  QString new_invite();
 
   // Remembered across runs; applied at once to a running sender. Any value 0 .. 1.
   void set_back_volume(float volume);

@@ -135,6 +135,8 @@ QWidget* SenderWindow::make_picture_side() {
 
   call_code_ = new CallCodePanel(side);
   layout->addWidget(call_code_);
+  connect(call_code_, &CallCodePanel::invite_requested, this,
+          [this] { call_code_->add_invite(runner_.new_invite()); });
   viewers_ = new ViewersTable(side);
   layout->addWidget(viewers_, 1);
   return side;

@@ -2,9 +2,9 @@
 
 #include <stdexcept>
 
+#include "agentcast/call/sender.h"
 #include "agentcast/media/audio_source.h"
 #include "agentcast/media/video_source.h"
-#include "agentcast/call/sender.h"
 
 namespace agentcast::sender_app {
 

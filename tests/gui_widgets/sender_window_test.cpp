@@ -13,6 +13,7 @@
 #include <QtGui/QGuiApplication>
 #include <QtWidgets/QCheckBox>
 #include <QtWidgets/QLineEdit>
+#include <QtWidgets/QListWidget>
 #include <QtWidgets/QMessageBox>
 #include <QtWidgets/QPushButton>
 #include <QtWidgets/QRadioButton>
@@ -119,6 +120,44 @@ TEST_F(SenderWindowTest, ShowsTheCallCodeAndFingerprintAndPreviews) {
   EXPECT_TRUE(panel->call_code().isEmpty());
   EXPECT_TRUE(window->form()->isEnabled());
   EXPECT_TRUE(window->start_button()->isEnabled());
+}
+
+// "New invite" lists a single-use code and copies it; a guest joins with it, and a second
+// viewer with the same invitation is turned away.
+TEST_F(SenderWindowTest, NewInviteAdmitsOneGuestOnce) {
+  app::SenderOptions options = quick_sender_options(dir_);
+  options.max_viewers = 4;
+  auto window = open_window(options);
+  CallCodePanel* panel = window->call_code_panel();
+  EXPECT_FALSE(panel->invite_button()->isEnabled()) << "nothing to invite to yet";
+  start(*window);
+  ASSERT_TRUE(panel->invite_button()->isEnabled());
+  QTest::mouseClick(panel->invite_button(), Qt::LeftButton);
+  QTest::mouseClick(panel->invite_button(), Qt::LeftButton);
+  ASSERT_EQ(panel->invites()->count(), 2);
+  const QString newest = panel->invites()->item(0)->text();
+  const QString first = panel->invites()->item(1)->text();
+  EXPECT_EQ(QGuiApplication::clipboard()->text(), newest);
+  EXPECT_NE(first, newest);
+  for (const QString& invite : {first, newest}) {
+    EXPECT_NE(invite, panel->call_code());
+    EXPECT_TRUE(invite.startsWith(panel->call_code().section(QLatin1Char('&'), 0, 0)))
+        << "the same sender, another secret: " << invite.toStdString();
+  }
+
+  app::ViewerOptions guest_options = quick_viewer_options(first, dir_);
+  guest_options.name = "guest";
+  ViewerThread guest(guest_options);
+  ASSERT_TRUE(wait_for([&] { return window->viewers()->rowCount() == 1; })) << guest.error();
+  app::ViewerOptions again = quick_viewer_options(first, dir_);
+  again.name = "guest again";
+  ViewerThread second(again);
+  ASSERT_TRUE(wait_for([&] { return second.done(); })) << "the second use was let in";
+  EXPECT_NE(second.error().find("already used"), std::string::npos) << second.error();
+  EXPECT_EQ(window->viewers()->rowCount(), 1);
+  guest.stop();
+  stop_and_measure_freeze(*window);
+  EXPECT_EQ(panel->invites()->count(), 0) << "a stopped call's invitations are gone";
 }
 
 TEST_F(SenderWindowTest, AViewerAppearsInTheTable) {

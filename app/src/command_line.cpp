@@ -1,8 +1,13 @@
 #include "command_line.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 namespace agentcast::app {
@@ -172,10 +177,27 @@ ViewCommand parse_view_command(const std::vector<std::string>& args, bool call_c
   return command;
 }
 
+// The code holds the call's join secret: the file is readable by its owner only, even if
+// it existed before with wider permissions.
 void write_call_code_file(const std::string& path, const std::string& call_code) {
-  std::ofstream file(path);
-  file << call_code << "\n";
-  if (!file) throw std::runtime_error("cannot write the call code to " + path);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw std::runtime_error("cannot write the call code to " + path + ": " + std::strerror(errno));
+  }
+  const std::string line = call_code + "\n";
+  bool ok = ::fchmod(fd, 0600) == 0;
+  for (std::size_t done = 0; ok && done < line.size();) {
+    const ssize_t n = ::write(fd, line.data() + done, line.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<std::size_t>(n);
+  }
+  const int saved = errno;
+  ok = ::close(fd) == 0 && ok;
+  if (!ok) {
+    throw std::runtime_error("cannot write the call code to " + path + ": " +
+                             std::strerror(saved != 0 ? saved : errno));
+  }
 }
 
 }  // namespace agentcast::app

@@ -12,9 +12,12 @@ constexpr std::string_view kSecretField = "&k=";
 }  // namespace
 
 CallCode CallCode::parse(const std::string& text) {
+  // Messages end up in logs and dialogs: they never repeat the join secret.
+  const std::string shown = text.substr(0, text.find(kSecretField)) +
+                            (text.find(kSecretField) == std::string::npos ? "" : "&k=…");
   auto fail = [&](const std::string& why) {
     return std::invalid_argument(
-        "'" + text + "' is not a call code (agentcast://HOST:PORT/#fp=64 hex digits&k=32 hex " +
+        "'" + shown + "' is not a call code (agentcast://HOST:PORT/#fp=64 hex digits&k=32 hex " +
         "digits): " + why);
   };
   if (text.compare(0, kScheme.size(), kScheme) != 0) throw fail("it must start with agentcast://");

@@ -2,6 +2,7 @@
 // status a script can tell apart, never a crash or a hang.
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 
@@ -53,6 +54,9 @@ TEST_F(CommandLine, WrongFingerprintIsRefusedNamingBoth) {
       << read_file(path("send.err"));
   std::string code_text = read_file(path("code.txt"));
   code_text.pop_back();
+  struct stat code_file {};
+  ASSERT_EQ(::stat(path("code.txt").c_str(), &code_file), 0);
+  EXPECT_EQ(code_file.st_mode & 0777, 0600U) << "the code holds the join secret";
   net::CallCode code = net::CallCode::parse(code_text);
   const crypto::Fingerprint real = code.fingerprint;
   code.fingerprint = crypto::Identity::generate().fingerprint();

@@ -40,6 +40,15 @@ TEST(CallCode, RefusesMalformedCodesWithAReason) {
     EXPECT_THROW(CallCode::parse(bad), std::invalid_argument) << bad;
   }
   EXPECT_NO_THROW(CallCode::parse("agentcast://h:1/#fp=" + fp + k));
+  // The message names the code but never repeats its secret.
+  const std::string secret = "0123456789abcdef0123456789abcdef";
+  try {
+    CallCode::parse("agentcast://h:0/#fp=" + fp + "&k=" + secret);
+    ADD_FAILURE() << "port 0 was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()).find(secret), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("agentcast://h:0/#fp="), std::string::npos) << e.what();
+  }
 }
 
 // A code cut short (no &k=) could still name the right sender; it is refused in words that

@@ -1,13 +1,12 @@
 #include "agentcast/crypto/join_proof.h"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/params.h>
+#include <openssl/evp.h>
 
+#include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <string_view>
-
-#include "openssl_util.h"
 
 namespace agentcast::crypto {
 namespace {
@@ -68,18 +67,17 @@ JoinProof join_proof(const Secret& secret, Bytes channel_binding) {
     throw std::invalid_argument("join proof: the channel binding must be " +
                                 std::to_string(kChannelBindingSize) + " bytes");
   }
-  detail::MacCtx ctx(detail::hmac() ? EVP_MAC_CTX_new(detail::hmac()) : nullptr);
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                         OSSL_PARAM_construct_end()};
+  // One-shot EVP_Q_mac, not the units' cached MAC: this runs in the apps, which must not
+  // link any of the agents' cipher code (tests/agent/check_agent_symbols.sh).
+  std::array<std::uint8_t, kLabel.size() + kChannelBindingSize> message{};
+  std::copy(kLabel.begin(), kLabel.end(), message.begin());
+  std::copy(channel_binding.begin(), channel_binding.end(), message.begin() + kLabel.size());
   JoinProof proof{};
   std::size_t length = 0;
   const bool ok =
-      ctx && EVP_MAC_init(ctx.get(), secret.bytes().data(), secret.size(), params) == 1 &&
-      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(kLabel.data()),
-                     kLabel.size()) == 1 &&
-      EVP_MAC_update(ctx.get(), channel_binding.data(), channel_binding.size()) == 1 &&
-      EVP_MAC_final(ctx.get(), proof.data(), &length, proof.size()) == 1 && length == proof.size();
+      EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, secret.bytes().data(), secret.size(),
+                message.data(), message.size(), proof.data(), proof.size(), &length) != nullptr &&
+      length == proof.size();
   if (!ok) throw std::runtime_error("join proof: HMAC-SHA256 failed in OpenSSL");
   return proof;
 }

@@ -8,17 +8,18 @@
 namespace agentcast::net {
 
 ReceivingSection::ReceivingSection(const SectionConfig& config, crypto::Secret initial_seed)
-    : config_(config) {
+    : config_(config), current_epoch_(config.first_epoch), oldest_epoch_(config.first_epoch) {
   config_.validate();
-  current_ = crypto::EpochKeys::derive(initial_seed, config_.label, config_.first_epoch,
-                                       config_.units, epoch_schedule());
-  if (!current_) throw std::runtime_error("cannot derive the first epoch's keys (OpenSSL failure)");
+  if (config_.first_sequence > crypto::kMaxSequence) {
+    throw std::invalid_argument("first sequence number exceeds 48 bits");
+  }
+  HeldEpoch& first = epochs_[current_epoch_];
+  first.keys = crypto::EpochKeys::derive(initial_seed, config_.label, current_epoch_, config_.units,
+                                         epoch_schedule());
+  if (!first.keys)
+    throw std::runtime_error("cannot derive the first epoch's keys (OpenSSL failure)");
   if (config_.seed_mode == SeedMode::kSynchronized) {
-    chain_.emplace(std::move(initial_seed), config_.first_epoch);
-    if (!chain_->advance()) throw std::runtime_error("cannot derive the next epoch's seed");
-    next_ = crypto::EpochKeys::derive(chain_->seed(), config_.label, chain_->epoch(), config_.units,
-                                      epoch_schedule());
-    if (!next_) throw std::runtime_error("cannot derive the next epoch's keys (OpenSSL failure)");
+    chain_.emplace(std::move(initial_seed), current_epoch_);
   }
   if (config_.select_mode == SelectMode::kInstructed) {
     instructed_ = std::make_unique<InstructedBlocks>();
@@ -36,26 +37,26 @@ bool ReceivingSection::provide_seed(std::uint32_t epoch, const crypto::Secret& s
   if (config_.seed_mode != SeedMode::kDistributed || seed.size() != crypto::kSeedSize) {
     return false;
   }
-  const std::uint64_t current = current_->epoch();
-  if (epoch == current + 1) {
-    auto next =
-        crypto::EpochKeys::derive(seed, config_.label, epoch, config_.units, epoch_schedule());
-    if (!next) return false;
-    next_ = std::move(next);
-    return true;
+  if (epoch > std::uint64_t{current_epoch_} + kFutureEpochs || epoch < oldest_epoch_) return false;
+  const auto [held, inserted] = epochs_.try_emplace(epoch);
+  if (inserted) held->second.seed = seed;
+  if (missing_seed_ == epoch) missing_seed_.reset();
+  return true;
+}
+
+std::optional<std::uint32_t> ReceivingSection::missing_seed() const noexcept {
+  if (!missing_seed_ || *missing_seed_ > std::uint64_t{current_epoch_} + kFutureEpochs ||
+      *missing_seed_ < oldest_epoch_) {
+    return std::nullopt;
   }
-  if (epoch == current + 2) {
-    seed_after_next_ = seed;
-    return true;
-  }
-  return false;
+  return missing_seed_;
 }
 
 bool ReceivingSection::provide_instructions(std::uint64_t block,
                                             std::span<const crypto::UnitRun> runs) noexcept {
   constexpr std::uint64_t kBlockSize = crypto::kScheduleBlockPackets;
   if (!instructed_ || runs.empty() || block > crypto::kMaxSequence / kBlockSize) return false;
-  const std::uint32_t unit_count = current_->unit_count();
+  const auto unit_count = static_cast<std::uint32_t>(config_.units.units.size());
   std::uint64_t covered = 0;
   for (const crypto::UnitRun& run : runs) {
     if (run.unit_index >= unit_count || run.length < crypto::kMinRunLength ||
@@ -125,28 +126,91 @@ std::optional<std::uint64_t> ReceivingSection::highest_sequence() const noexcept
 }
 
 crypto::EpochKeys* ReceivingSection::keys_for(std::uint32_t epoch, OpenStatus& status) noexcept {
-  if (epoch == current_->epoch()) return current_.get();
-  if (next_ && epoch == next_->epoch()) return next_.get();
-  if (previous_ && epoch == previous_->epoch()) return previous_.get();
-  const std::uint32_t oldest = previous_ ? previous_->epoch() : current_->epoch();
-  status = epoch < oldest ? OpenStatus::kStaleEpoch : OpenStatus::kUnknownEpoch;
-  return nullptr;
+  if (epoch < oldest_epoch_) {
+    status = OpenStatus::kStaleEpoch;
+    return nullptr;
+  }
+  if (epoch > std::uint64_t{current_epoch_} + kFutureEpochs) {
+    status = OpenStatus::kUnknownEpoch;
+    return nullptr;
+  }
+  auto held = epochs_.find(epoch);
+  if (held == epochs_.end() && chain_ && epoch > chain_->epoch()) {
+    // Derive ahead by trial: the seeds are this end's own chain, not anything the packet
+    // says, so they are kept whether or not its tag verifies below.
+    while (chain_->epoch() < epoch) {
+      if (!chain_->advance()) {
+        status = OpenStatus::kCipherFailure;
+        return nullptr;
+      }
+      epochs_[chain_->epoch()].seed = chain_->seed();
+    }
+    held = epochs_.find(epoch);
+  }
+  if (held == epochs_.end()) {
+    // Synchronized: a past epoch already dropped. Distributed: a seed not (yet) here.
+    if (config_.seed_mode == SeedMode::kDistributed) {
+      if (!missing_seed_ || epoch > *missing_seed_) missing_seed_ = epoch;
+      status = OpenStatus::kUnknownEpoch;
+    } else {
+      status = OpenStatus::kStaleEpoch;
+    }
+    return nullptr;
+  }
+  if (!held->second.keys && !derive_keys(epoch, held->second)) {
+    status = OpenStatus::kCipherFailure;
+    return nullptr;
+  }
+  return held->second.keys.get();
 }
 
-// Called once a packet of the next epoch authenticated: the sender has moved on.
-void ReceivingSection::rotate_to_next() noexcept {
-  previous_ = std::move(current_);  // the epoch before is freed, its keys wiped
-  current_ = std::move(next_);
-  ++stats_.epochs;
-  // A failure below leaves next_ empty; packets of that epoch then count as unknown.
-  if (chain_ && chain_->advance()) {
-    next_ = crypto::EpochKeys::derive(chain_->seed(), config_.label, chain_->epoch(), config_.units,
-                                      epoch_schedule());
-  } else if (seed_after_next_) {
-    next_ = crypto::EpochKeys::derive(*seed_after_next_, config_.label, current_->epoch() + 1,
-                                      config_.units, epoch_schedule());
-    seed_after_next_.reset();
+bool ReceivingSection::derive_keys(std::uint32_t epoch, HeldEpoch& held) noexcept {
+  if (!held.seed) return false;
+  held.keys =
+      crypto::EpochKeys::derive(*held.seed, config_.label, epoch, config_.units, epoch_schedule());
+  if (!held.keys) return false;
+  held.seed.reset();  // the keys are all that is needed; the seed is wiped
+  return true;
+}
+
+// Called once a packet of a later epoch authenticated: the sender has moved on. Epochs
+// now behind whose seeds are still held get their keys, so that no seed of the past stays
+// in memory (in synchronized mode a seed would also open every epoch after it).
+void ReceivingSection::move_to_epoch(std::uint32_t epoch) noexcept {
+  stats_.epochs += epoch - current_epoch_;
+  current_epoch_ = epoch;
+  if (current_epoch_ - oldest_epoch_ > kMaxPastEpochs) {
+    drop_epochs_below(current_epoch_ - kMaxPastEpochs);
   }
+  for (auto& [held_epoch, held] : epochs_) {
+    if (held_epoch > epoch) break;
+    // A failure leaves the seed; its packets are then refused as a cipher failure.
+    if (!held.keys) derive_keys(held_epoch, held);
+  }
+  if (missing_seed_ && *missing_seed_ <= epoch) missing_seed_.reset();
+}
+
+// An epoch is done with once a later epoch's first packet seen has fallen behind the
+// replay window: every packet of the epoch is numbered below it, so would be too old.
+// Sequence numbers rise with epochs, so the epochs to keep start at the newest one whose
+// lowest accepted packet is behind the window.
+void ReceivingSection::drop_epochs_behind_window() noexcept {
+  if (window_.highest() < ReplayWindow::kSize) return;
+  const std::uint64_t too_old_below = window_.highest() - ReplayWindow::kSize + 1;
+  std::optional<std::uint32_t> keep_from;
+  for (const auto& [epoch, held] : epochs_) {
+    if (epoch > current_epoch_) break;
+    if (!held.lowest_accepted) continue;
+    if (*held.lowest_accepted > too_old_below) break;
+    keep_from = epoch;
+  }
+  if (keep_from && *keep_from > oldest_epoch_) drop_epochs_below(*keep_from);
+}
+
+void ReceivingSection::drop_epochs_below(std::uint32_t epoch) noexcept {
+  // Their keys are wiped as they are freed.
+  epochs_.erase(epochs_.begin(), epochs_.lower_bound(epoch));
+  oldest_epoch_ = epoch;
 }
 
 OpenResult ReceivingSection::finish(OpenResult result) noexcept {
@@ -177,6 +241,11 @@ OpenResult ReceivingSection::open(Bytes packet, MutableBytes out) noexcept {
   if (out.size() < plain_size) return reject(OpenStatus::kBufferTooSmall);
 
   // Cheap checks before any cryptography.
+  if (header.sequence < config_.first_sequence) return reject(OpenStatus::kBeforeStart);
+  const std::uint64_t newest = window_.empty() ? config_.first_sequence : window_.highest();
+  if (header.sequence > newest && header.sequence - newest > kMaxForwardJump) {
+    return reject(OpenStatus::kTooFarAhead);
+  }
   switch (window_.check(header.sequence)) {
     case ReplayWindow::Verdict::kFresh:
       break;
@@ -214,7 +283,12 @@ OpenResult ReceivingSection::open(Bytes packet, MutableBytes out) noexcept {
     unit_at_highest_ = selected.index;
     stats_.current_unit = static_cast<std::int32_t>(selected.index);
   }
-  if (keys == next_.get()) rotate_to_next();
+  if (header.epoch > current_epoch_) move_to_epoch(header.epoch);
+  if (HeldEpoch& held = epochs_[header.epoch];
+      !held.lowest_accepted || header.sequence < *held.lowest_accepted) {
+    held.lowest_accepted = header.sequence;
+  }
+  drop_epochs_behind_window();
   result.size = plain_size;
   return finish(result);
 }

@@ -53,6 +53,10 @@ std::string_view to_string(OpenStatus status) noexcept {
       return "cipher failure";
     case OpenStatus::kNoInstruction:
       return "no instruction";
+    case OpenStatus::kBeforeStart:
+      return "before start";
+    case OpenStatus::kTooFarAhead:
+      return "too far ahead";
   }
   return "unknown";
 }

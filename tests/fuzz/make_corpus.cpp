@@ -242,7 +242,7 @@ void make(Writer& out) {
     out.write("late_and_replayed_lane" + std::to_string(lane), in);
   }
 
-  // Packets of an epoch whose keys are already wiped.
+  // Packets of past epochs, still held, arriving late.
   {
     Input in;
     in.drop(0, 9);  // packets 0-9, epoch 0
@@ -250,6 +250,20 @@ void make(Writer& out) {
       in.seal(0, 1, {kNoMutation});  // packets 10-150: the receiver moves to epoch 3
     for (std::uint8_t age = 141; age < 151; ++age)
       in.history(0, age, {kNoMutation});
+    out.write("late_epochs_lane0", in);
+  }
+
+  // Whole epochs lost (32 at a time, the most the receiver derives ahead), then a packet
+  // whose epoch field names one whose keys are already wiped (stale).
+  {
+    Input in;
+    in.seal(0, 1, {kNoMutation});  // packet 0, epoch 0
+    for (int jump = 0; jump < 3; ++jump) {
+      for (int i = 0; i < 25; ++i)
+        in.drop(0, 63);              // 1600 packets: 32 epochs
+      in.seal(0, 1, {kNoMutation});  // epochs 32, 64, 96
+    }
+    in.seal(0, 1, {1 | kMutThenGenuine, 0, 7, 0x60});  // epoch 96 read as 0: stale
     out.write("stale_epoch_lane0", in);
   }
 

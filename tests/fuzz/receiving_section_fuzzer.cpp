@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -92,23 +93,28 @@ bool valid_kind(std::uint8_t flags) {
 // which epochs' keys are held.
 class ReceiverModel {
  public:
-  ReceiverModel(bool synchronized, bool instructed)
-      : synchronized_(synchronized), instructed_(instructed), next_held_(synchronized) {}
+  ReceiverModel(bool synchronized, bool instructed, std::uint64_t first_sequence)
+      : synchronized_(synchronized), instructed_(instructed), first_sequence_(first_sequence) {}
 
   // The status for a packet whose header, size, stream and buffer passed, or nullopt if
   // the receiver must try to open it.
   std::optional<OpenStatus> predict(const PacketHeader& header) const {
+    if (header.sequence < first_sequence_) return OpenStatus::kBeforeStart;
+    const std::uint64_t newest = highest_ ? *highest_ : first_sequence_;
+    if (header.sequence > newest &&
+        header.sequence - newest > net::ReceivingSection::kMaxForwardJump) {
+      return OpenStatus::kTooFarAhead;
+    }
     if (highest_ && header.sequence <= *highest_) {
       if (*highest_ - header.sequence >= net::ReplayWindow::kSize) return OpenStatus::kTooOld;
       if (accepted_.count(header.sequence) != 0) return OpenStatus::kReplay;
     }
     const std::uint64_t epoch = header.epoch;
-    const bool held = epoch == current_ || (next_held_ && epoch == current_ + 1) ||
-                      (has_previous_ && epoch + 1 == current_);
-    if (!held) {
-      const std::uint64_t oldest = has_previous_ ? current_ - 1 : current_;
-      return epoch < oldest ? OpenStatus::kStaleEpoch : OpenStatus::kUnknownEpoch;
-    }
+    if (epoch < oldest_) return OpenStatus::kStaleEpoch;
+    if (epoch > current_ + kFuture) return OpenStatus::kUnknownEpoch;
+    // Synchronized: every epoch in reach is derived (by trial ahead). Distributed: only
+    // those whose seed was provided.
+    if (!synchronized_ && seeded_.count(epoch) == 0) return OpenStatus::kUnknownEpoch;
     if (instructed_ && blocks_.count(header.sequence / kBlockPackets) == 0) {
       return OpenStatus::kNoInstruction;
     }
@@ -138,26 +144,30 @@ class ReceiverModel {
     accepted_.insert(header.sequence);
     while (*highest_ - *accepted_.begin() >= net::ReplayWindow::kSize)
       accepted_.erase(accepted_.begin());
-    if (next_held_ && header.epoch == current_ + 1) {
-      has_previous_ = true;
-      ++current_;
-      next_held_ = synchronized_ || after_next_held_;
-      after_next_held_ = false;
+    if (header.epoch > current_) {
+      current_ = header.epoch;
+      if (current_ - oldest_ > kMaxPast) oldest_ = current_ - kMaxPast;
     }
+    auto [lowest, inserted] = lowest_accepted_.try_emplace(header.epoch, header.sequence);
+    if (!inserted) lowest->second = std::min(lowest->second, header.sequence);
+    // An epoch goes once a later epoch's lowest accepted packet is behind the window.
+    if (*highest_ >= net::ReplayWindow::kSize) {
+      const std::uint64_t too_old_below = *highest_ - net::ReplayWindow::kSize + 1;
+      for (const auto& [later, sequence] : lowest_accepted_) {
+        if (later > oldest_ && sequence <= too_old_below) oldest_ = std::min(later, current_);
+      }
+    }
+    while (!lowest_accepted_.empty() && lowest_accepted_.begin()->first < oldest_)
+      lowest_accepted_.erase(lowest_accepted_.begin());
+    while (!seeded_.empty() && *seeded_.begin() < oldest_)
+      seeded_.erase(seeded_.begin());
   }
 
   // ReceivingSection::provide_seed with a well-formed seed.
   bool provide_seed(std::uint64_t epoch) {
-    if (synchronized_) return false;
-    if (epoch == current_ + 1) {
-      next_held_ = true;
-      return true;
-    }
-    if (epoch == current_ + 2) {
-      after_next_held_ = true;
-      return true;
-    }
-    return false;
+    if (synchronized_ || epoch > current_ + kFuture || epoch < oldest_) return false;
+    seeded_.insert(epoch);
+    return true;
   }
 
   std::uint64_t current() const { return current_; }
@@ -166,14 +176,18 @@ class ReceiverModel {
  private:
   static constexpr std::uint64_t kBlockPackets = crypto::kScheduleBlockPackets;
 
+  static constexpr std::uint64_t kMaxPast = net::ReceivingSection::kMaxPastEpochs;
+  static constexpr std::uint64_t kFuture = net::ReceivingSection::kFutureEpochs;
+
   bool synchronized_;
   bool instructed_;
+  std::uint64_t first_sequence_;
   std::set<std::uint64_t> blocks_;  // instructed selection: the blocks held
   std::uint64_t current_ = 0;
-  bool has_previous_ = false;
-  bool next_held_;
-  bool after_next_held_ = false;
-  std::set<std::uint64_t> accepted_;  // within the window
+  std::uint64_t oldest_ = 0;                                // epochs below are stale
+  std::map<std::uint64_t, std::uint64_t> lowest_accepted_;  // by epoch: sequence number
+  std::set<std::uint64_t> seeded_{0};  // distributed: the epochs whose seed is held
+  std::set<std::uint64_t> accepted_;   // within the window
   std::optional<std::uint64_t> highest_;
 };
 
@@ -188,7 +202,8 @@ struct Lane {
         config(lane_config(lane_index, instructed_selection)),
         sender(config, initial_seed()),
         receiver(config, initial_seed()),
-        model(config.seed_mode == net::SeedMode::kSynchronized, instructed_selection),
+        model(config.seed_mode == net::SeedMode::kSynchronized, instructed_selection,
+              config.first_sequence),
         instructed(instructed_selection) {
     history.resize(kHistorySize);
   }
@@ -738,8 +753,10 @@ void step(Reader& in) {
   }
 
   // A lane whose receiver can no longer follow its sender (the sender ran out of
-  // sequence numbers, or is two epochs ahead: a whole epoch was lost) starts over.
-  if (l.exhausted || l.sender.epoch() > std::uint64_t{l.receiver.current_epoch()} + 1) {
+  // sequence numbers, or is further ahead than the receiver derives or takes seeds for)
+  // starts over.
+  if (l.exhausted || l.sender.epoch() > std::uint64_t{l.receiver.current_epoch()} +
+                                            net::ReceivingSection::kFutureEpochs) {
     lanes()[lane_index].reset();
   }
 }

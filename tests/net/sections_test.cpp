@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <vector>
 
 #include "agentcast/net/receiving_section.h"
@@ -98,7 +99,7 @@ TEST(Sections, EachRejectionHasItsOwnStatusAndCounter) {
   bad[1] = static_cast<std::uint8_t>(MediaKind::kVideo);
   EXPECT_EQ(open(rx, bad).status, OpenStatus::kWrongStream);
   bad = good;
-  bad[7] = 5;  // epoch 5: not held
+  bad[4] = 1;  // epoch 2^24: beyond any resynchronisation
   EXPECT_EQ(open(rx, bad).status, OpenStatus::kUnknownEpoch);
   bad = good;
   bad.back() ^= 0x80;
@@ -128,7 +129,8 @@ TEST(Sections, EveryOpenStatusHasANameAndKeepsItsNumber) {
   // Stats are indexed by these values and exported by index: new ones go at the end.
   EXPECT_EQ(static_cast<std::size_t>(OpenStatus::kCipherFailure), 12U);
   EXPECT_EQ(static_cast<std::size_t>(OpenStatus::kNoInstruction), 13U);
-  EXPECT_EQ(kOpenStatusCount, 14U);
+  EXPECT_EQ(static_cast<std::size_t>(OpenStatus::kTooFarAhead), 15U);
+  EXPECT_EQ(kOpenStatusCount, 16U);
 }
 
 TEST(Sections, AForgedPacketDoesNotMoveTheReplayWindow) {
@@ -136,7 +138,7 @@ TEST(Sections, AForgedPacketDoesNotMoveTheReplayWindow) {
   auto p0 = seal(pair.sender, test::bytes_of("zero"));
   // A forgery claiming a far-ahead sequence number must not push p0 out of the window.
   auto forged = p0;
-  forged[8] = 0x7F;
+  forged[12] = 0x7F;
   EXPECT_EQ(open(pair.receiver, forged).status, OpenStatus::kForged);
   EXPECT_EQ(open(pair.receiver, p0).status, OpenStatus::kOk);
 }
@@ -197,20 +199,164 @@ TEST(Sections, BadConfigurationIsRefusedAtSetup) {
   EXPECT_THROW(ReceivingSection(config, Secret::random(32)), std::invalid_argument);
 }
 
-TEST(Sections, OldEpochKeysAreDroppedAfterTwoChanges) {
+std::vector<std::uint8_t> with_epoch(std::vector<std::uint8_t> packet, std::uint32_t epoch) {
+  for (int i = 0; i < 4; ++i)
+    packet[4 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(epoch >> (24 - 8 * i));
+  return packet;
+}
+
+TEST(Sections, PastEpochKeysAreHeldUntilTheirPacketsFallBehindTheReplayWindow) {
   SendingConfig config = basic_config();
-  config.packets_per_epoch = 10;
+  config.packets_per_epoch = 4;
   Pair pair(config);
   std::vector<std::vector<std::uint8_t>> packets;
-  for (int i = 0; i < 30; ++i)
-    packets.push_back(seal(pair.sender, {static_cast<std::uint8_t>(i)}));
-  // Epoch 2 arrives first: epoch 1 is still "next" for the receiver, so epoch 2 is unknown.
-  EXPECT_EQ(open(pair.receiver, packets[25]).status, OpenStatus::kUnknownEpoch);
-  EXPECT_EQ(open(pair.receiver, packets[15]).status, OpenStatus::kOk);  // epoch 1: rotates
-  EXPECT_EQ(open(pair.receiver, packets[25]).status, OpenStatus::kOk);  // epoch 2: rotates
+  for (std::uint8_t i = 0; packets.size() < 2401; ++i)
+    packets.push_back(seal(pair.sender, {i}));
+  // Epoch 2 arrives before epoch 1: the receiver derives ahead and moves on.
+  EXPECT_EQ(open(pair.receiver, packets[8]).status, OpenStatus::kOk);
   EXPECT_EQ(pair.receiver.current_epoch(), 2U);
-  EXPECT_EQ(open(pair.receiver, packets[12]).status, OpenStatus::kOk);  // previous epoch 1
-  EXPECT_EQ(open(pair.receiver, packets[5]).status, OpenStatus::kStaleEpoch);
+  EXPECT_EQ(open(pair.receiver, packets[4]).status, OpenStatus::kOk);  // late, still held
+  for (std::size_t n = 100; n <= 2400; n += 100)                       // 25 epochs at a time
+    ASSERT_EQ(open(pair.receiver, packets[n]).status, OpenStatus::kOk) << n;
+  EXPECT_EQ(pair.receiver.current_epoch(), 600U);
+  EXPECT_EQ(pair.receiver.stats().epochs, 600U);
+  // Sequence numbers below 353 are behind the window, and with them epochs 0-74 (the
+  // packet of epoch 75 was numbered 300).
+  EXPECT_EQ(pair.receiver.oldest_epoch(), 75U);
+  EXPECT_EQ(open(pair.receiver, packets[350]).status, OpenStatus::kTooOld);
+  EXPECT_EQ(open(pair.receiver, packets[360]).status, OpenStatus::kOk);  // 510 epochs back
+  EXPECT_EQ(open(pair.receiver, with_epoch(packets[361], 70)).status, OpenStatus::kStaleEpoch);
+  EXPECT_EQ(open(pair.receiver, packets[361]).status, OpenStatus::kOk);
+}
+
+TEST(Sections, AtMostKMaxPastEpochsAreHeld) {
+  SendingConfig config = basic_config();
+  config.packets_per_epoch = 1;
+  Pair pair(config);
+  std::vector<std::vector<std::uint8_t>> packets;
+  for (std::uint8_t i = 0; packets.size() < 1101; ++i)
+    packets.push_back(seal(pair.sender, {i}));
+  for (std::size_t n = 0; n <= 1100; n += 20)
+    ASSERT_EQ(open(pair.receiver, packets[n]).status, OpenStatus::kOk) << n;
+  EXPECT_EQ(pair.receiver.oldest_epoch(), 1100U - ReceivingSection::kMaxPastEpochs);
+  EXPECT_EQ(open(pair.receiver, packets[50]).status, OpenStatus::kStaleEpoch);  // in the window
+  EXPECT_EQ(open(pair.receiver, packets[90]).status, OpenStatus::kOk);
+}
+
+// A stream that loses whole epochs (here 20 in a row) picks up again on its next packet.
+class EpochLoss : public ::testing::TestWithParam<SeedMode> {};
+
+TEST_P(EpochLoss, AStreamThatLosesWholeEpochsResynchronises) {
+  SendingConfig config = basic_config();
+  config.seed_mode = GetParam();
+  config.packets_per_epoch = 3;
+  const Secret seed = Secret::random(crypto::kSeedSize);
+  SendingSection sender(config, seed);
+  ReceivingSection receiver(config, seed);
+  std::uint32_t seeded = 0;
+  auto seal_next = [&] {
+    if (GetParam() == SeedMode::kDistributed && !sender.has_next_seed()) {
+      // The seed generating section hands both ends each next seed ahead of use.
+      const Secret next = Secret::random(crypto::kSeedSize);
+      seeded = sender.epoch() + 1;
+      EXPECT_TRUE(sender.set_next_seed(seeded, next));
+      EXPECT_TRUE(receiver.provide_seed(seeded, next));
+    }
+    return seal(sender, {1, 2, 3});
+  };
+  for (int i = 0; i < 4; ++i)
+    ASSERT_EQ(open(receiver, seal_next()).status, OpenStatus::kOk);
+  for (int i = 0; i < 60; ++i)
+    seal_next();  // 20 epochs lost
+  for (int i = 0; i < 10; ++i) {
+    const auto packet = seal_next();
+    EXPECT_EQ(open(receiver, packet).status, OpenStatus::kOk) << "packet " << i << " after the gap";
+  }
+  EXPECT_EQ(receiver.current_epoch(), sender.epoch());
+  EXPECT_EQ(receiver.stats().epochs, sender.stats().epochs);
+}
+
+TEST_P(EpochLoss, ForgedPacketsOfFutureEpochsMoveNothing) {
+  SendingConfig config = basic_config();
+  config.seed_mode = GetParam();
+  config.packets_per_epoch = 3;
+  Pair pair(config);
+  ASSERT_EQ(open(pair.receiver, seal(pair.sender, {1})).status, OpenStatus::kOk);
+  auto forged = seal(pair.sender, {2});
+  for (std::uint32_t ahead :
+       {1U, 5U, ReceivingSection::kFutureEpochs, ReceivingSection::kFutureEpochs + 1, 1000U}) {
+    forged[4] = static_cast<std::uint8_t>(ahead >> 24);
+    forged[5] = static_cast<std::uint8_t>(ahead >> 16);
+    forged[6] = static_cast<std::uint8_t>(ahead >> 8);
+    forged[7] = static_cast<std::uint8_t>(ahead);
+    const OpenStatus status = open(pair.receiver, forged).status;
+    if (ahead > ReceivingSection::kFutureEpochs || GetParam() == SeedMode::kDistributed) {
+      EXPECT_EQ(status, OpenStatus::kUnknownEpoch) << ahead;
+    } else {
+      EXPECT_EQ(status, OpenStatus::kForged) << ahead;
+    }
+    EXPECT_EQ(pair.receiver.current_epoch(), 0U);
+  }
+  // The genuine stream carries on.
+  EXPECT_EQ(open(pair.receiver, seal(pair.sender, {3})).status, OpenStatus::kOk);
+}
+
+INSTANTIATE_TEST_SUITE_P(SeedModes, EpochLoss,
+                         ::testing::Values(SeedMode::kSynchronized, SeedMode::kDistributed));
+
+TEST(Sections, DistributedReceiverNamesTheSeedItLacksAndTakesItLate) {
+  SendingConfig config = basic_config();
+  config.seed_mode = SeedMode::kDistributed;
+  config.packets_per_epoch = 2;
+  Pair pair(config);
+  const Secret next = Secret::random(crypto::kSeedSize);
+  ASSERT_TRUE(pair.sender.set_next_seed(1, next));  // never reaches the receiver
+  ASSERT_EQ(open(pair.receiver, seal(pair.sender, {0})).status, OpenStatus::kOk);
+  seal(pair.sender, {1});
+  const auto first_of_epoch_1 = seal(pair.sender, {2});
+  EXPECT_EQ(open(pair.receiver, first_of_epoch_1).status, OpenStatus::kUnknownEpoch);
+  ASSERT_EQ(pair.receiver.missing_seed(), std::optional<std::uint32_t>(1));
+  // Asked again, the sender hands it over; the next packet opens.
+  EXPECT_TRUE(pair.receiver.provide_seed(1, next));
+  EXPECT_FALSE(pair.receiver.missing_seed());
+  EXPECT_EQ(open(pair.receiver, seal(pair.sender, {3})).status, OpenStatus::kOk);
+  EXPECT_EQ(pair.receiver.current_epoch(), 1U);
+  // Seeds too far ahead, or for epochs long gone, are refused.
+  EXPECT_FALSE(pair.receiver.provide_seed(2 + ReceivingSection::kFutureEpochs, next));
+  EXPECT_FALSE(pair.receiver.provide_seed(1, Secret::random(7)));
+}
+
+TEST(Sections, AJoinerRefusesWhatWasSealedBeforeItsJoin) {
+  SendingConfig config = basic_config();
+  const Secret seed = Secret::random(crypto::kSeedSize);
+  SendingSection sender(config, seed);
+  const auto before_join = seal(sender, {1});
+  SectionConfig joiner_config = config;
+  joiner_config.first_sequence = sender.next_sequence();
+  ReceivingSection joiner(joiner_config, seed);
+  EXPECT_EQ(open(joiner, before_join).status, OpenStatus::kBeforeStart);
+  EXPECT_EQ(open(joiner, seal(sender, {2})).status, OpenStatus::kOk);
+  EXPECT_EQ(joiner.stats().count(OpenStatus::kBeforeStart), 1U);
+}
+
+TEST(Sections, OnePacketCannotPushTheReplayWindowFarAhead) {
+  SendingConfig config = basic_config();
+  const Secret seed = Secret::random(crypto::kSeedSize);
+  SendingSection sender(config, seed);
+  ReceivingSection receiver(config, seed);
+  ASSERT_EQ(open(receiver, seal(sender, {1})).status, OpenStatus::kOk);
+  // An insider holding the stream's keys seals a packet numbered far ahead.
+  SendingConfig far = config;
+  far.first_sequence = std::uint64_t{1} << 40;
+  SendingSection insider(far, seed);
+  EXPECT_EQ(open(receiver, seal(insider, {9})).status, OpenStatus::kTooFarAhead);
+  EXPECT_EQ(receiver.highest_sequence(), std::optional<std::uint64_t>(0));
+  EXPECT_EQ(open(receiver, seal(sender, {2})).status, OpenStatus::kOk);
+  // Within the bound, a jump is a gap like any loss.
+  SendingConfig near = config;
+  near.first_sequence = ReceivingSection::kMaxForwardJump + 1;
+  SendingSection later(near, seed);
+  EXPECT_EQ(open(receiver, seal(later, {3})).status, OpenStatus::kOk);
 }
 
 }  // namespace

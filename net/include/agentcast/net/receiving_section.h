@@ -5,10 +5,25 @@
 // keystream is simply never asked for (Fig. 14A) and reordering cannot desynchronise
 // (Fig. 14B). In instructed selection (Fig. 5) the unit comes from the instructions the
 // sender posted ahead of use instead of from a schedule computed here.
+//
+// Epochs: the keys of a past epoch are held while any of its packets could still be
+// accepted, that is until a later epoch's packets have fallen behind the replay window
+// (and at most kMaxPastEpochs behind the newest epoch, whatever the window). Ahead of the
+// newest epoch a packet authenticated under, a stream that lost one or more whole epochs
+// resynchronises on its next packet, up to kFutureEpochs ahead: synchronized seeds are
+// derived by trial, the section moves to the new epoch only after a packet's tag
+// verified under its keys, and since every seed ahead is derived once and kept, forged
+// packets naming future epochs cost at most kFutureEpochs derivations before the stream
+// moves on.
+// Sequence numbers: nothing below the stream's first sequence number is accepted (a late
+// joiner refuses what was sealed before its join), and no packet more than
+// kMaxForwardJump ahead of the newest accepted one (one packet cannot push the replay
+// window out to the end of the sequence space).
 // Single-threaded: one instance belongs to the stream's network-receive thread.
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -36,8 +51,10 @@ enum class OpenStatus : std::uint8_t {
   kBufferTooSmall,  // caller's output buffer
   kCipherFailure,   // OpenSSL failed
   kNoInstruction,   // instructed selection: the instructions of the packet's block are not held
+  kBeforeStart,     // numbered below the stream's first sequence number (before the join)
+  kTooFarAhead,     // more than kMaxForwardJump ahead of the newest accepted packet
 };
-inline constexpr std::size_t kOpenStatusCount = 14;
+inline constexpr std::size_t kOpenStatusCount = 16;
 
 std::string_view to_string(OpenStatus status) noexcept;
 
@@ -71,11 +88,21 @@ class ReceivingSection {
   // counted in stats().
   OpenResult open(Bytes packet, MutableBytes out) noexcept;
 
-  // Distributed mode: the seed of a coming epoch, delivered ahead of use. Keys are held
-  // for at most the previous, current and next epochs; a seed for the epoch after next
-  // (sent while this end still trails the sender) waits underived until it is next.
-  // False if `epoch` is neither current + 1 nor current + 2.
+  static constexpr std::uint32_t kMaxPastEpochs = 1024;
+  static constexpr std::uint32_t kFutureEpochs = 32;
+  static constexpr std::uint64_t kMaxForwardJump = std::uint64_t{1} << 16;
+
+  // Distributed mode: the seed of an epoch, delivered ahead of use (or again, when this
+  // end asked for one it lacked). Accepted for an epoch within kFutureEpochs ahead of the
+  // current one, or behind it but not yet dropped (oldest_epoch()); a seed for an epoch
+  // already held is ignored (true: the sender sends each epoch's seed unchanged).
+  // False, and nothing stored, otherwise.
   bool provide_seed(std::uint32_t epoch, const crypto::Secret& seed) noexcept;
+  // Distributed mode: the newest epoch of the packets refused because its seed was not
+  // held, while that epoch is still within reach; what this end should ask the sender
+  // for again (the sender can answer for its current and next epochs). Empty once that
+  // seed arrived or the stream moved past it.
+  std::optional<std::uint32_t> missing_seed() const noexcept;
 
   // Instructed selection: the runs of schedule block `block`, as the sender's
   // instructions() gave them. At most kInstructedBlocks blocks are held; a new block
@@ -88,14 +115,27 @@ class ReceivingSection {
   bool provide_instructions(std::uint64_t block, std::span<const crypto::UnitRun> runs) noexcept;
   static constexpr std::size_t kInstructedBlocks = 4;
 
-  std::uint32_t current_epoch() const noexcept { return current_->epoch(); }
+  std::uint32_t current_epoch() const noexcept { return current_epoch_; }
+  // The oldest epoch whose packets may still be accepted; older ones are stale.
+  std::uint32_t oldest_epoch() const noexcept { return oldest_epoch_; }
   std::optional<std::uint64_t> highest_sequence() const noexcept;
   const ReceivingStats& stats() const noexcept { return stats_; }
 
  private:
+  // An epoch whose keys may be needed: its seed until the keys are derived (lazily, on
+  // its first packet), then the keys alone.
+  struct HeldEpoch {
+    std::optional<crypto::Secret> seed;
+    std::unique_ptr<crypto::EpochKeys> keys;
+    std::optional<std::uint64_t> lowest_accepted;  // sequence number
+  };
+
   OpenResult finish(OpenResult result) noexcept;
   crypto::EpochKeys* keys_for(std::uint32_t epoch, OpenStatus& status) noexcept;
-  void rotate_to_next() noexcept;
+  bool derive_keys(std::uint32_t epoch, HeldEpoch& held) noexcept;
+  void move_to_epoch(std::uint32_t epoch) noexcept;
+  void drop_epochs_behind_window() noexcept;
+  void drop_epochs_below(std::uint32_t epoch) noexcept;
   crypto::EpochKeys::Schedule epoch_schedule() const noexcept;
 
   // One block of posted instructions, unpacked to a unit index per packet so that open()
@@ -110,11 +150,13 @@ class ReceivingSection {
   const InstructedBlock* instructed_block(std::uint64_t block) const noexcept;
 
   SectionConfig config_;
-  std::unique_ptr<crypto::EpochKeys> previous_;
-  std::unique_ptr<crypto::EpochKeys> current_;
-  std::unique_ptr<crypto::EpochKeys> next_;
-  std::optional<crypto::SeedChain> chain_;         // synchronized mode: positioned at next_'s epoch
-  std::optional<crypto::Secret> seed_after_next_;  // distributed mode
+  std::uint32_t current_epoch_;
+  std::uint32_t oldest_epoch_;
+  // Epochs from oldest_epoch_ to current + kFutureEpochs, those that are held.
+  std::map<std::uint32_t, HeldEpoch> epochs_;
+  // Synchronized mode: positioned at the highest epoch in epochs_.
+  std::optional<crypto::SeedChain> chain_;
+  std::optional<std::uint32_t> missing_seed_;  // distributed mode
   ReplayWindow window_;
   std::optional<std::uint32_t> unit_at_highest_;
   // Instructed selection only (null otherwise): allocated once, at construction.

@@ -29,6 +29,11 @@ struct SectionConfig {
   // The epoch that the seed given to the constructor belongs to: 0 for a new session, the
   // current epoch for a viewer that joins a running one.
   std::uint32_t first_epoch = 0;
+  // The stream's first sequence number: where a sender starts numbering, and for a viewer
+  // that joins a running stream, the sender's next number at the join. A receiver refuses
+  // every packet numbered below it, so nothing sealed before the join can be replayed to
+  // a late joiner.
+  std::uint64_t first_sequence = 0;
 
   // Throws std::invalid_argument with a message naming the bad setting.
   void validate() const;

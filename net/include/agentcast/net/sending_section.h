@@ -45,7 +45,6 @@ struct SendingStats {
 
 struct SendingConfig : SectionConfig {
   std::uint64_t packets_per_epoch = std::uint64_t{1} << 20;
-  std::uint64_t first_sequence = 0;
 };
 
 class SendingSection {

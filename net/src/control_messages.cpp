@@ -32,6 +32,9 @@ QCborMap encode_stream(const StreamDescription& s) {
   map.insert(QStringLiteral("codec"), QString::fromStdString(s.codec));
   map.insert(QStringLiteral("epoch"), static_cast<qint64>(s.epoch));
   map.insert(QStringLiteral("seed"), bytes_of(s.seed.bytes()));
+  if (s.first_sequence != 0) {
+    map.insert(QStringLiteral("first_sequence"), static_cast<qint64>(s.first_sequence));
+  }
   if (s.kind == MediaKind::kVideo) {
     map.insert(QStringLiteral("width"), s.width);
     map.insert(QStringLiteral("height"), s.height);
@@ -134,6 +137,12 @@ struct Encoder {
     map.insert(QStringLiteral("hash"), QString::fromStdString(m.hash));
     return map;
   }
+  QCborMap operator()(const AdmissionPendingMessage& m) const {
+    QCborMap map;
+    map.insert(QStringLiteral("type"), QStringLiteral("admission_pending"));
+    map.insert(QStringLiteral("wait_ms"), static_cast<qint64>(m.wait_ms));
+    return map;
+  }
   QCborMap operator()(const InstructionsMessage& m) const {
     QCborMap map;
     map.insert(QStringLiteral("type"), QStringLiteral("instructions"));
@@ -177,6 +186,10 @@ std::optional<StreamDescription> decode_stream(const QCborValue& value, std::str
   s.codec = r.text("codec", 0, kMaxString);
   s.epoch = static_cast<std::uint32_t>(r.integer("epoch", 0, UINT32_MAX));
   const QByteArray seed = r.bytes("seed", crypto::kSeedSize);
+  if (r.has("first_sequence")) {
+    s.first_sequence = static_cast<std::uint64_t>(
+        r.integer("first_sequence", 0, static_cast<qint64>(crypto::kMaxSequence)));
+  }
   if (kind == "video" && s.codec == "h264") {
     s.kind = MediaKind::kVideo;
     s.width = static_cast<int>(r.integer("width", 16, 8192));
@@ -345,6 +358,11 @@ DecodedControl decode_control(crypto::Bytes bytes) {
     if (r.error().empty()) decoded.message = m;
   } else if (type == "agent_ready") {
     AgentReadyMessage m{read_hash(r, "hash")};
+    if (r.error().empty()) decoded.message = m;
+  } else if (type == "admission_pending") {
+    AdmissionPendingMessage m;
+    m.wait_ms = static_cast<std::uint64_t>(
+        r.integer("wait_ms", 1, static_cast<std::int64_t>(kMaxAdmissionWaitMs)));
     if (r.error().empty()) decoded.message = m;
   } else if (type == "instructions") {
     InstructionsMessage m;

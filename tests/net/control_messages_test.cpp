@@ -260,6 +260,17 @@ TEST(ControlMessages, InstructionsAndFeedbackRoundTrip) {
                    .message);
 }
 
+TEST(ControlMessages, AdmissionPendingRoundTripsWithABoundedWait) {
+  auto decoded = decode_control(encode_control(AdmissionPendingMessage{60'000}));
+  ASSERT_TRUE(decoded.message) << decoded.error;
+  EXPECT_EQ(std::get<AdmissionPendingMessage>(*decoded.message).wait_ms, 60'000u);
+  for (const std::uint64_t bad : {std::uint64_t{0}, kMaxAdmissionWaitMs + 1}) {
+    decoded = decode_control(encode_control(AdmissionPendingMessage{bad}));
+    EXPECT_FALSE(decoded.message) << bad;
+    EXPECT_NE(decoded.error.find("wait_ms"), std::string::npos) << decoded.error;
+  }
+}
+
 TEST(ControlMessages, RefusesWhatDoesNotParseAndSaysWhy) {
   EXPECT_NE(decode_control(std::vector<std::uint8_t>{0xff, 0x00}).error, "");
   EXPECT_NE(decode_control(std::vector<std::uint8_t>{}).error, "");

@@ -56,7 +56,7 @@ AgentProblem classify(const agent::LoadOutcome& refused) noexcept {
 FetchedAgent fetch_agent(net::TlsConnection& connection, const agent::LoadPolicy& policy,
                          const agent::AgentCache& cache, std::chrono::milliseconds timeout,
                          const AgentProgress& progress) {
-  const Clock::time_point deadline = Clock::now() + timeout;
+  Clock::time_point deadline = Clock::now() + timeout;
   auto report = [&](AgentStep step, std::uint64_t done, std::uint64_t total) {
     if (progress) progress(step, done, total);
   };
@@ -83,7 +83,14 @@ FetchedAgent fetch_agent(net::TlsConnection& connection, const agent::LoadPolicy
     return std::move(*decoded.message);
   };
 
-  const net::ControlMessage first = next_message("while waiting for the agent");
+  net::ControlMessage first = next_message("while waiting for the agent");
+  if (const auto* pending = std::get_if<net::AdmissionPendingMessage>(&first)) {
+    // Never before the sender's own deadline: its answer (the agent or a bye) is what
+    // ends the wait.
+    report(AgentStep::kWaitingForHost, 0, pending->wait_ms);
+    deadline = Clock::now() + std::chrono::milliseconds(pending->wait_ms) + timeout;
+    first = next_message("while waiting for the host to let this viewer in");
+  }
   if (const auto* bye = std::get_if<net::ByeMessage>(&first)) {
     throw SenderRefused(bye->reason);
   }

@@ -24,6 +24,9 @@ struct ControlLimits {
   // Connections that have not finished their greeting, in all and from one address.
   std::size_t max_unfinished = 64;
   std::size_t max_unfinished_per_address = 8;
+  // With SenderOptions::ask_host, how long a viewer that proved its call code waits for
+  // the host to admit or deny it (it counts among the unfinished connections meanwhile).
+  std::chrono::milliseconds host_decides_within = 60s;
 
   // An admitted viewer's control connection.
   std::size_t max_message = 64 * 1024;
@@ -89,6 +92,8 @@ enum class Refusal : std::uint8_t {
   kNoAgent,           // no agent for its platform or ABI
   kAgentNotReady,     // it refused the agent, or answered it with something else
   kBackUnavailable,   // the sender cannot play what it would send back
+  kDeniedByHost,      // the host was asked (SenderOptions::ask_host) and said no
+  kHostDidNotAnswer,  // the host was asked and did not answer within host_decides_within
 };
 
 constexpr std::string_view to_string(Refusal reason) noexcept {
@@ -119,6 +124,10 @@ constexpr std::string_view to_string(Refusal reason) noexcept {
       return "agent_not_ready";
     case Refusal::kBackUnavailable:
       return "back_unavailable";
+    case Refusal::kDeniedByHost:
+      return "denied_by_host";
+    case Refusal::kHostDidNotAnswer:
+      return "host_did_not_answer";
   }
   return "unknown";
 }

@@ -342,6 +342,7 @@ void ControlPlane::dispatch(Session& s, net::ControlMessage& message, std::int64
     void operator()(const net::AgentChunkMessage&) const { violation("agent_chunk"); }
     void operator()(const net::UseCachedAgentMessage&) const { violation("use_cached_agent"); }
     void operator()(const net::AgentReadyMessage&) const { violation("agent_ready"); }
+    void operator()(const net::AdmissionPendingMessage&) const { violation("admission_pending"); }
     void operator()(const net::InstructionsMessage& posted) const {
       // Instructed selection of the viewer's own streams to the sender: it posts their
       // blocks, as the sender does for its media. Any other stream is not its to instruct.

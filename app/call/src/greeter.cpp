@@ -29,13 +29,14 @@ constexpr int kRefusalsLoggedPerSecond = 5;
 }  // namespace
 
 struct Greeter::Greeting {
-  enum class Step { kHandshake, kHello, kAgent, kRefusing, kDone };
+  enum class Step { kHandshake, kHello, kAwaitingHost, kAgent, kRefusing, kDone };
   std::unique_ptr<net::TlsConnection> connection;
   std::string address;  // the peer's address without the port: the per-address limit's key
   Step step = Step::kHandshake;
   std::int64_t deadline_us = 0;
   net::HelloMessage hello;
   AdmissionDecision decision;
+  WaitingRoom::Ticket waiting;  // kAwaitingHost: its place in the host's list
   const agent::ShippableAgent* shipped = nullptr;
   std::size_t offset = 0;  // of the bundle, queued so far
   bool transferred = false;
@@ -43,14 +44,15 @@ struct Greeter::Greeting {
 
 Greeter::Greeter(net::TlsServer& server, const agent::AgentShelf& shelf, Invitations& invitations,
                  const Admission& admission, const ControlLimits& limits, SenderCounters& counters,
-                 HandOver hand_over)
+                 HandOver hand_over, WaitingRoom* host)
     : server_(server),
       shelf_(shelf),
       invitations_(invitations),
       admission_(admission),
       limits_(limits),
       counters_(counters),
-      hand_over_(std::move(hand_over)) {}
+      hand_over_(std::move(hand_over)),
+      host_(host) {}
 
 Greeter::~Greeter() = default;
 
@@ -64,6 +66,7 @@ void Greeter::run(std::stop_token stop) {
     fds.clear();
     polled.clear();
     fds.push_back({server_.fd(), POLLIN, 0});
+    fds.push_back({host_ != nullptr ? host_->wake_fd() : -1, POLLIN, 0});
     bool buffered = false;
     for (Greeting& g : greetings_) {
       wake = std::min(wake, g.deadline_us);
@@ -77,15 +80,28 @@ void Greeter::run(std::stop_token stop) {
     if (::poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) break;
     now = media::now_us();
     for (std::size_t i = 0; i < polled.size(); ++i) {
-      if (fds[i + 1].revents != 0 || polled[i]->connection->has_buffered_input()) {
+      if (fds[i + 2].revents != 0 || polled[i]->connection->has_buffered_input()) {
         step(*polled[i], now);
       }
+    }
+    if ((fds[1].revents & POLLIN) != 0) {
+      // The host decided: those still waiting look for their answer.
+      host_->drain();
+      for (Greeting& g : greetings_)
+        if (g.step == Greeting::Step::kAwaitingHost) step(g, now);
     }
     if ((fds[0].revents & POLLIN) != 0) accept_new(now);
     for (Greeting& g : greetings_) {
       if (g.step == Greeting::Step::kDone || now < g.deadline_us) continue;
       if (g.step == Greeting::Step::kRefusing) {
         drop(g);
+        continue;
+      }
+      if (g.step == Greeting::Step::kAwaitingHost) {
+        refuse(g, Refusal::kHostDidNotAnswer,
+               "the host did not answer within " +
+                   std::to_string(limits_.host_decides_within.count() / 1000) + " s",
+               now);
         continue;
       }
       count(counters_.control.greetings_timed_out);
@@ -164,6 +180,7 @@ void Greeter::step(Greeting& g, std::int64_t now) {
     g.step = Greeting::Step::kHello;
   }
   if (g.step == Greeting::Step::kHello) read_hello(g, now);
+  if (g.step == Greeting::Step::kAwaitingHost) await_host(g, now);
   if (g.step == Greeting::Step::kAgent) send_agent(g, now);
   if (g.step == Greeting::Step::kRefusing) {
     const Io io = g.connection->flush();
@@ -221,8 +238,21 @@ void Greeter::read_hello(Greeting& g, std::int64_t now) {
                       ", this sender ships ABI " + std::to_string(agent::kAgentAbiVersion),
                   now);
   }
-  // Fig. 4A: the viewer gets its agent and loads it before it learns anything of the
-  // session. The deadline allows the bundle at the minimum rate.
+  if (host_ != nullptr) {
+    // Only a holder of the call code reaches the host's list: strangers cannot crowd it.
+    g.waiting = host_->enter(g.hello.name, g.connection->peer());
+    g.connection->queue(net::encode_control(net::AdmissionPendingMessage{
+        static_cast<std::uint64_t>(limits_.host_decides_within.count())}));
+    g.deadline_us = now + microseconds(limits_.host_decides_within);
+    g.step = Greeting::Step::kAwaitingHost;
+    return;
+  }
+  offer_agent(g, now);
+}
+
+// Fig. 4A: the viewer gets its agent and loads it before it learns anything of the
+// session. The deadline allows the bundle at the minimum rate.
+void Greeter::offer_agent(Greeting& g, std::int64_t now) {
   g.shipped = &shelf_.get(g.decision.kind);
   const auto& cached = g.hello.cached;
   if (std::find(cached.begin(), cached.end(), g.shipped->content_hash) != cached.end()) {
@@ -238,6 +268,34 @@ void Greeter::read_hello(Greeting& g, std::int64_t now) {
                                                      limits_.agent_min_bytes_per_second);
   g.deadline_us = now + microseconds(limits_.agent_ready_within) + transfer_us;
   g.step = Greeting::Step::kAgent;
+}
+
+// The viewer has nothing to say while it waits but bye (its user gave up); the host's
+// decision comes through the waiting room.
+void Greeter::await_host(Greeting& g, std::int64_t now) {
+  const Io flushed = g.connection->flush();
+  if (flushed == Io::kClosed || flushed == Io::kFailed) return drop(g);
+  std::vector<std::vector<std::uint8_t>> messages;
+  const Io io = g.connection->read_messages(messages, 1, limits_.max_hello);
+  if (!messages.empty()) {
+    const net::DecodedControl decoded = net::decode_control(messages.front());
+    if (decoded.message && std::holds_alternative<net::ByeMessage>(*decoded.message)) {
+      return drop(g);  // it stopped waiting
+    }
+    return refuse(g, Refusal::kBadHello, "it spoke out of turn while waiting for the host", now);
+  }
+  if (io == Io::kOversized) return refuse(g, Refusal::kBadHello, g.connection->last_error(), now);
+  if (io == Io::kClosed || io == Io::kFailed) return drop(g);
+  const std::optional<bool> admit = host_->decision(g.waiting.id());
+  if (!admit) return;
+  g.waiting.reset();
+  if (!*admit) {
+    return refuse(g, Refusal::kDeniedByHost, "the host declined to let you in", now);
+  }
+  // The call may have changed while the host thought (filled up, a two-way viewer came).
+  g.decision = admission_.judge(g.hello);
+  if (g.decision.refusal) return refuse(g, *g.decision.refusal, g.decision.reason, now);
+  offer_agent(g, now);
 }
 
 void Greeter::send_agent(Greeting& g, std::int64_t now) {
@@ -292,6 +350,7 @@ void Greeter::refuse(Greeting& g, Refusal refusal, const std::string& reason, st
   counters_.refused.add(to_string(refusal));
   log_refusal(g.connection->peer(), reason, now);
   g.connection->queue(net::encode_control(net::ByeMessage{reason}));
+  g.waiting.reset();
   g.step = Greeting::Step::kRefusing;
   g.deadline_us = now + kRefusingGraceUs;
   if (g.connection->flush() != Io::kWouldBlock) drop(g);
@@ -319,6 +378,7 @@ void Greeter::log_refusal(const std::string& peer, const std::string& reason, st
 
 void Greeter::drop(Greeting& g) {
   g.step = Greeting::Step::kDone;
+  g.waiting.reset();
   g.connection.reset();
 }
 

@@ -6,7 +6,10 @@
 // (ControlLimits), unfinished connections are bounded in all and per address, and when
 // the bound is reached the oldest connection of the address holding most is dropped: idle
 // or crawling connections cannot keep a viewer out. A viewer whose agent is ready is
-// handed to the control plane; the greeter never touches an admitted viewer.
+// handed to the control plane; the greeter never touches an admitted viewer. When the host
+// is asked about each viewer (a WaitingRoom is given), a viewer that proved its call code
+// waits, told so, with a deadline of its own, until the host's decision comes back
+// through the room; it gets its agent only once admitted.
 
 #include <cstdint>
 #include <functional>
@@ -39,7 +42,7 @@ class Greeter {
 
   Greeter(net::TlsServer& server, const agent::AgentShelf& shelf, Invitations& invitations,
           const Admission& admission, const ControlLimits& limits, SenderCounters& counters,
-          HandOver hand_over);
+          HandOver hand_over, WaitingRoom* host = nullptr);
   ~Greeter();
 
   // The greeter thread's loop, until `stop`; then every unfinished connection is closed.
@@ -51,6 +54,8 @@ class Greeter {
   void make_room(const std::string& address);
   void step(Greeting& greeting, std::int64_t now);
   void read_hello(Greeting& greeting, std::int64_t now);
+  void offer_agent(Greeting& greeting, std::int64_t now);
+  void await_host(Greeting& greeting, std::int64_t now);
   void send_agent(Greeting& greeting, std::int64_t now);
   void refuse(Greeting& greeting, Refusal refusal, const std::string& reason, std::int64_t now);
   void drop(Greeting& greeting);
@@ -63,6 +68,7 @@ class Greeter {
   const ControlLimits limits_;
   SenderCounters& counters_;
   const HandOver hand_over_;
+  WaitingRoom* const host_;        // null: nobody is asked
   std::list<Greeting> greetings_;  // oldest first
   // Refusals logged in the current second, and those left out of the log (still counted).
   std::int64_t log_second_us_ = 0;

@@ -103,6 +103,7 @@ struct Sender::Impl {
   std::unique_ptr<FeedbackHandler> feedback;
   Invitations invitations;
   std::unique_ptr<Admission> admission;
+  std::unique_ptr<WaitingRoom> host;  // ask_host: the viewers waiting for the host
   std::unique_ptr<ControlPlane> control;
   std::unique_ptr<Greeter> greeter;
   std::unique_ptr<ReturnPath> return_path;
@@ -153,7 +154,7 @@ struct Sender::Impl {
                                                                  *admission, limits, counters});
     greeter = std::make_unique<Greeter>(
         *control_server, shelf, invitations, *admission, limits, counters,
-        [this](GreetedViewer greeted) { control->hand_over(std::move(greeted)); });
+        [this](GreetedViewer greeted) { control->hand_over(std::move(greeted)); }, host.get());
     return_path = std::make_unique<ReturnPath>(*agent, *udp, *feedback, *back, counters);
   }
 };
@@ -169,6 +170,12 @@ Sender::Sender(SenderOptions options) : impl_(std::make_unique<Impl>(std::move(o
   check_writable(s.options.record_back_path, "--record-back");
   check_writable(s.options.snapshot_back_path, "--snapshot-back");
   check_audio_out(s.options.audio_out_back);
+  if (s.options.ask_host_within.count() < 1 ||
+      static_cast<std::uint64_t>(s.options.ask_host_within.count()) > net::kMaxAdmissionWaitMs) {
+    throw std::invalid_argument("the time to decide about a viewer must be 1 ms to 1 hour");
+  }
+  s.limits.host_decides_within = s.options.ask_host_within;
+  if (s.options.ask_host) s.host = std::make_unique<WaitingRoom>();
   s.outgoing = std::make_unique<OutgoingMedia>(s.options.media);
   const net::Endpoint listen = net::Endpoint::resolve(s.options.listen);
   s.control_server = std::make_unique<net::TlsServer>(s.identity, listen);
@@ -223,6 +230,18 @@ void Sender::set_back_muted(bool muted) {
   impl_->back->set_muted(muted);
 }
 
+void Sender::on_waiting_viewers_changed(std::function<void()> callback) {
+  if (impl_->host) impl_->host->on_change(std::move(callback));
+}
+
+std::vector<PendingViewer> Sender::waiting_viewers() const {
+  return impl_->host ? impl_->host->waiting() : std::vector<PendingViewer>{};
+}
+
+bool Sender::decide(std::uint64_t id, bool admit) {
+  return impl_->host && impl_->host->decide(id, admit);
+}
+
 std::string Sender::readable_fingerprint() const {
   return crypto::readable_fingerprint(impl_->identity.fingerprint());
 }
@@ -265,6 +284,10 @@ QJsonObject Sender::stats_json() const {
   stats["seeds_distributed"] = static_cast<qint64>(s.seeds->distributed());
   stats["invites_issued"] = static_cast<qint64>(s.invitations.issued());
   stats["invites_used"] = static_cast<qint64>(s.invitations.used());
+  if (s.host) {
+    stats["viewers_awaiting_host"] = static_cast<qint64>(s.host->waiting().size());
+    stats["viewers_admitted_by_host"] = static_cast<qint64>(s.host->admitted());
+  }
   stats["select_mode"] =
       s.options.select == net::SelectMode::kInstructed ? "instructed" : "synchronized";
   QJsonObject resident;

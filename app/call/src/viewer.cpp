@@ -34,6 +34,8 @@ std::string_view to_string(ViewerStep step) noexcept {
       return "connecting";
     case ViewerStep::kVerifyingCertificate:
       return "verifying the sender's certificate";
+    case ViewerStep::kWaitingForHost:
+      return "waiting for the host to let you in";
     case ViewerStep::kReceivingAgent:
       return "receiving the agent";
     case ViewerStep::kVerifyingAgent:

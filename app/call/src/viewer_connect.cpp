@@ -100,6 +100,11 @@ void Viewer::Impl::receive_agent(const agent::AgentCache& cache) {
   // The loader accepts only bundles signed by the key the call code pins.
   const std::string signer = crypto::readable_fingerprint(code.fingerprint);
   auto on_agent = [&](AgentStep step, std::uint64_t done, std::uint64_t total) {
+    if (step == AgentStep::kWaitingForHost) {
+      ViewerProgress waiting = step_of(ViewerStep::kWaitingForHost);
+      waiting.host_wait_ms = total;
+      return progress(waiting);
+    }
     ViewerProgress shown = step_of(ViewerStep::kReceivingAgent);
     shown.bytes_done = done;
     shown.bytes_total = total;

@@ -142,6 +142,7 @@ bool Viewer::Impl::dispatch(const net::ControlMessage& message) {
     bool operator()(const net::UseCachedAgentMessage&) const { return true; }
     bool operator()(const net::AgentReadyMessage&) const { return true; }
     bool operator()(const net::FeedbackMessage&) const { return true; }
+    bool operator()(const net::AdmissionPendingMessage&) const { return true; }
   };
   return std::visit(Handlers{*this}, message);
 }

@@ -45,9 +45,11 @@ struct StreamDescription {
   std::string codec;                   // "h264" or "opus"
   int width = 0, height = 0, fps = 0;  // video
   int sample_rate = 0, channels = 0;   // audio
-  // Where the stream is now: a viewer's receiving section starts at this epoch and seed.
+  // Where the stream is now: a viewer's receiving section starts at this epoch and seed,
+  // and refuses every packet numbered below first_sequence (sealed before the join).
   std::uint32_t epoch = 0;
   crypto::Secret seed;
+  std::uint64_t first_sequence = 0;  // on the wire only when not 0
 };
 
 // Viewer → sender, first message (Fig. 4A): who it is, what agent it needs and can load,
@@ -116,6 +118,12 @@ struct UseCachedAgentMessage {
 struct AgentReadyMessage {
   std::string hash;
 };
+// Sender → viewer, instead of an agent: its host is asked whether to let this viewer in
+// and answers within `wait_ms`; the agent (admitted) or a bye (denied) follows.
+struct AdmissionPendingMessage {
+  std::uint64_t wait_ms = 0;
+};
+inline constexpr std::uint64_t kMaxAdmissionWaitMs = 3'600'000;
 
 // Sender → viewer, instructed selection (Fig. 5): the unit runs of one 4096-packet block
 // of a stream, ahead of use.
@@ -131,9 +139,10 @@ struct FeedbackMessage {
   std::vector<std::uint8_t> data;
 };
 
-using ControlMessage = std::variant<HelloMessage, SessionMessage, SeedMessage, ByeMessage,
-                                    AgentOfferMessage, AgentChunkMessage, UseCachedAgentMessage,
-                                    AgentReadyMessage, InstructionsMessage, FeedbackMessage>;
+using ControlMessage =
+    std::variant<HelloMessage, SessionMessage, SeedMessage, ByeMessage, AgentOfferMessage,
+                 AgentChunkMessage, UseCachedAgentMessage, AgentReadyMessage, InstructionsMessage,
+                 FeedbackMessage, AdmissionPendingMessage>;
 
 std::vector<std::uint8_t> encode_control(const ControlMessage& message);
 

@@ -25,7 +25,9 @@ namespace agentcast::app {
 // ---- viewer ----
 
 // What a viewer shows while it gets its agent (the viewer app draws a progress bar).
-enum class AgentStep { kReceiving, kVerifying, kLoading, kReady };
+// kWaitingForHost: the sender's host is asked whether to let this viewer in (bytes_total
+// is then how long the sender waits for that answer, in milliseconds).
+enum class AgentStep { kWaitingForHost, kReceiving, kVerifying, kLoading, kReady };
 using AgentProgress =
     std::function<void(AgentStep step, std::uint64_t bytes_done, std::uint64_t bytes_total)>;
 
@@ -63,7 +65,9 @@ class SenderRefused : public std::runtime_error {
 };
 
 // Receives the agent the sender ships (after this viewer's Hello), verifies it against the
-// sender's pinned fingerprint, caches and loads it, and answers AgentReady. Throws
+// sender's pinned fingerprint, caches and loads it, and answers AgentReady. Should the
+// sender first say that its host is asked (admission_pending), `timeout` starts again once
+// the host's time is up. Throws
 // AgentRefused (the user's reason), SenderRefused or net::ControlError. Control messages that
 // arrive early (instructions) are not expected before AgentReady and are refused as protocol
 // errors.

@@ -5,11 +5,13 @@
 // plays what one viewer sends back. Used by `agentcast send` and the sender app.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include <QtCore/QJsonObject>
 
@@ -23,6 +25,11 @@ struct SenderOptions {
   std::string listen = "127.0.0.1:0";  // HOST:PORT; TCP for control, UDP for media
   OutgoingMediaOptions media;          // what is sent: the test pattern and tone by default
   int max_viewers = 1;
+  // Ask the host about each viewer: one that has proven its call code (or invitation)
+  // waits, with no agent byte, session or seed sent to it, until decide() admits or denies
+  // it, or is refused as host_did_not_answer after `ask_host_within`.
+  bool ask_host = false;
+  std::chrono::milliseconds ask_host_within{60'000};
   std::string agent = "full";  // full | receive-only
   net::SeedMode seeds = net::SeedMode::kSynchronized;
   net::SelectMode select = net::SelectMode::kSynchronized;
@@ -37,6 +44,13 @@ struct SenderOptions {
   std::string snapshot_back_path;       // PNG of its last decoded frame
   std::string audio_out_back = "none";  // default | none | wav:PATH | device:N
   int latency_back_ms = 50;             // jitter buffer target
+};
+
+// A viewer waiting for the host's decision (SenderOptions::ask_host).
+struct PendingViewer {
+  std::uint64_t id = 0;  // for Sender::decide; never reused by one Sender
+  std::string name;      // what the viewer calls itself (its hello): not verified
+  std::string address;   // HOST:PORT its control connection comes from
 };
 
 // Exit codes shared by the command line tools, so scripts can tell failures apart.
@@ -74,6 +88,16 @@ class Sender {
   // The volume of what a two-way call's viewer sends back (0 .. 1) and mute; any thread.
   void set_back_volume(float volume);
   void set_back_muted(bool muted);
+
+  // SenderOptions::ask_host: `callback` runs whenever a viewer starts or stops waiting
+  // (on the greeting thread, or on the thread that calls decide()): re-read
+  // waiting_viewers() then. Keep it quick; no lock of the Sender's is held. Before run().
+  void on_waiting_viewers_changed(std::function<void()> callback);
+  // The viewers waiting for a decision, oldest first. Any thread.
+  std::vector<PendingViewer> waiting_viewers() const;
+  // Admits or denies a waiting viewer; false if it waits no longer (it left, its time ran
+  // out, or it was decided already). Any thread; returns at once.
+  bool decide(std::uint64_t id, bool admit);
 
   // Runs until `stop` is requested. Then stops every thread and returns.
   void run(std::stop_token stop);

@@ -23,6 +23,7 @@ namespace agentcast::app {
 enum class ViewerStep {
   kConnecting,            // reaching the sender's control port (with retries, Fig. 4B)
   kVerifyingCertificate,  // the TLS handshake: the sender's key against the call code
+  kWaitingForHost,        // the sender's host decides whether to let this viewer in
   kReceivingAgent,        // bytes_done of bytes_total (a cached agent skips this)
   kVerifyingAgent,        // its signature against the pinned sender, platform, ABI
   kLoadingAgent,          // loading it and opening a trial session
@@ -34,7 +35,8 @@ std::string_view to_string(ViewerStep step) noexcept;
 struct ViewerProgress {
   ViewerStep step = ViewerStep::kConnecting;
   std::uint64_t bytes_done = 0, bytes_total = 0;  // kReceivingAgent
-  std::string signer;  // kVerifyingAgent on: the safety number of the agent's signer
+  std::uint64_t host_wait_ms = 0;  // kWaitingForHost: how long the host has to decide
+  std::string signer;              // kVerifyingAgent on: the safety number of the agent's signer
   // From kWaitingForFirstFrame on (kPlaying repeats them):
   std::string agent_kind;     // "full" or "receive-only"
   bool from_cache = false;    // the agent came from the private cache (also at kVerifyingAgent)

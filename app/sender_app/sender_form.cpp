@@ -2,6 +2,7 @@
 
 #include <QtCore/QSize>
 #include <QtWidgets/QButtonGroup>
+#include <QtWidgets/QCheckBox>
 #include <QtWidgets/QComboBox>
 #include <QtWidgets/QFormLayout>
 #include <QtWidgets/QGroupBox>
@@ -166,6 +167,12 @@ QWidget* SenderForm::make_mode(const SenderDevices& devices) {
                           QStringLiteral("device:%1").arg(device.index));
   }
   form->addRow(tr("Their sound on:"), back_output_);
+  ask_host_ = new QCheckBox(tr("Ask me before each viewer joins"), group);
+  ask_host_->setObjectName(QStringLiteral("askHostCheck"));
+  ask_host_->setToolTip(
+      tr("A viewer with the call code or an invitation waits until you admit or deny it "
+         "(60 s at most); it gets nothing of the call before you admit it."));
+  form->addRow(ask_host_);
 
   connect(call_, &QRadioButton::toggled, this, [this] {
     update_mode();
@@ -173,6 +180,7 @@ QWidget* SenderForm::make_mode(const SenderDevices& devices) {
   });
   connect(max_viewers_, &QSpinBox::valueChanged, this, &SenderForm::changed);
   connect(back_output_, &QComboBox::currentIndexChanged, this, &SenderForm::changed);
+  connect(ask_host_, &QCheckBox::toggled, this, &SenderForm::changed);
   return group;
 }
 
@@ -248,6 +256,7 @@ app::SenderOptions SenderForm::options() const {
                       ? net::SeedMode::kDistributed
                       : net::SeedMode::kSynchronized;
   options.listen = listen_->text().trimmed().toStdString();
+  options.ask_host = ask_host_->isChecked();
   return options;
 }
 
@@ -271,6 +280,7 @@ void SenderForm::set_options(const app::SenderOptions& options) {
   select_->setCurrentIndex(options.select == net::SelectMode::kInstructed ? 1 : 0);
   seeds_->setCurrentIndex(options.seeds == net::SeedMode::kDistributed ? 1 : 0);
   listen_->setText(QString::fromStdString(options.listen));
+  ask_host_->setChecked(options.ask_host);
   update_mode();
 }
 

@@ -11,6 +11,7 @@
 #include "agentcast/call/sender.h"
 #include "agentcast/media/devices.h"
 
+class QCheckBox;
 class QComboBox;
 class QLineEdit;
 class QRadioButton;
@@ -51,6 +52,7 @@ class SenderForm : public QWidget {
   QRadioButton* call_mode() const { return call_; }
   QRadioButton* broadcast_mode() const { return broadcast_; }
   QSpinBox* max_viewers() const { return max_viewers_; }
+  QCheckBox* ask_host() const { return ask_host_; }
   QComboBox* back_output() const { return back_output_; }
   QComboBox* select_mode() const { return select_; }
   QComboBox* seed_mode() const { return seeds_; }
@@ -77,6 +79,7 @@ class SenderForm : public QWidget {
   QRadioButton* broadcast_ = nullptr;
   QSpinBox* max_viewers_ = nullptr;
   QComboBox* back_output_ = nullptr;
+  QCheckBox* ask_host_ = nullptr;
   QComboBox* select_ = nullptr;
   QComboBox* seeds_ = nullptr;
   QLineEdit* listen_ = nullptr;

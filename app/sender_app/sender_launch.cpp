@@ -1,6 +1,7 @@
 #include "sender_launch.h"
 
 #include <stdexcept>
+#include <string_view>
 #include <utility>
 
 #include <QtCore/QSettings>
@@ -9,6 +10,7 @@ namespace agentcast::sender_app {
 namespace {
 
 const QString kGroup = QStringLiteral("choices");
+constexpr const char* kOn = "on";
 
 // The flag names (without "--") of what the form shows, with their values.
 std::vector<std::pair<const char*, std::string>> choices(const app::SenderOptions& o) {
@@ -24,7 +26,13 @@ std::vector<std::pair<const char*, std::string>> choices(const app::SenderOption
       {"seeds", o.seeds == net::SeedMode::kDistributed ? "distributed" : "synchronized"},
       {"listen", o.listen},
       {"audio-out", o.audio_out_back},
+      {"ask", o.ask_host ? kOn : ""},
   };
+}
+
+// Flags without a value are stored as "on" (or "" when off).
+bool is_switch(const char* name) {
+  return std::string_view(name) == "ask";
 }
 
 }  // namespace
@@ -42,6 +50,10 @@ std::vector<std::string> remembered_flags(const QSettings& settings) {
   for (const auto& [name, unused] : choices(app::SenderOptions{})) {
     const QVariant value = settings.value(kGroup + QLatin1Char('/') + QLatin1String(name));
     if (!value.isValid()) continue;
+    if (is_switch(name)) {
+      if (value.toString() == QLatin1String(kOn)) flags.push_back(std::string("--") + name);
+      continue;
+    }
     flags.push_back(std::string("--") + name);
     flags.push_back(value.toString().toStdString());
   }

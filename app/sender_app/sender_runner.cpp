@@ -69,6 +69,16 @@ QString SenderRunner::new_invite() {
   return sender_ != nullptr ? QString::fromStdString(sender_->new_invite()) : QString();
 }
 
+std::vector<app::PendingViewer> SenderRunner::waiting_viewers() const {
+  const std::lock_guard lock(sender_mutex_);
+  return sender_ != nullptr ? sender_->waiting_viewers() : std::vector<app::PendingViewer>{};
+}
+
+bool SenderRunner::decide(std::uint64_t id, bool admit) {
+  const std::lock_guard lock(sender_mutex_);
+  return sender_ != nullptr && sender_->decide(id, admit);
+}
+
 void SenderRunner::set_back_volume(float volume) {
   back_volume_ = volume;
   const std::lock_guard lock(sender_mutex_);
@@ -109,6 +119,8 @@ void SenderRunner::work(std::stop_token stop, app::SenderOptions options, FrameC
   sender->on_back_frame(std::move(back));
   sender->set_back_volume(back_volume_);
   sender->set_back_muted(back_muted_);
+  // On the greeting thread: only a queued signal, so the greeter never waits on the UI.
+  sender->on_waiting_viewers_changed([this] { post([this] { emit waiting_viewers_changed(); }); });
   const QString code = QString::fromStdString(sender->call_code());
   const QString fingerprint = QString::fromStdString(sender->readable_fingerprint());
   {
@@ -135,6 +147,7 @@ void SenderRunner::work(std::stop_token stop, app::SenderOptions options, FrameC
   }
   sender.reset();  // joins the pipeline's threads: no frame callback runs after this
   post([this, error] {
+    emit waiting_viewers_changed();  // a stopped sender has nobody waiting
     if (error.isEmpty()) {
       set_state(State::kIdle);
       emit stopped();

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include <QtCore/QJsonObject>
 #include <QtCore/QObject>
@@ -52,6 +53,11 @@ class SenderRunner : public QObject {
   // A new single-use invitation of the running call; empty when nothing is being sent.
   QString new_invite();
 
+  // "Ask me before each viewer joins": who waits now (empty when nothing is being sent),
+  // and the host's answer about one of them (false: it no longer waits).
+  std::vector<app::PendingViewer> waiting_viewers() const;
+  bool decide(std::uint64_t id, bool admit);
+
   // Remembered across runs; applied at once to a running sender. Any value 0 .. 1.
   void set_back_volume(float volume);
   void set_back_muted(bool muted);
@@ -64,6 +70,8 @@ class SenderRunner : public QObject {
   // exit code for the same failure.
   void failed(const QString& message, int exit_code);
   void stopped();
+  // A viewer started or stopped waiting for the host: read waiting_viewers() again.
+  void waiting_viewers_changed();
 
  private:
   void work(std::stop_token stop, app::SenderOptions options, FrameCallback preview,

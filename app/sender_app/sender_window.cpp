@@ -3,6 +3,7 @@
 #include <QtCore/QJsonArray>
 #include <QtCore/QSettings>
 #include <QtGui/QCloseEvent>
+#include <QtWidgets/QApplication>
 #include <QtWidgets/QCheckBox>
 #include <QtWidgets/QHBoxLayout>
 #include <QtWidgets/QLabel>
@@ -14,6 +15,7 @@
 #include <QtWidgets/QStatusBar>
 #include <QtWidgets/QVBoxLayout>
 
+#include "admission_panel.h"
 #include "call_code_panel.h"
 #include "sender_preview.h"
 #include "sending_summary.h"
@@ -137,6 +139,17 @@ QWidget* SenderWindow::make_picture_side() {
   layout->addWidget(call_code_);
   connect(call_code_, &CallCodePanel::invite_requested, this,
           [this] { call_code_->add_invite(runner_.new_invite()); });
+  admission_ = new AdmissionPanel(side);
+  layout->addWidget(admission_);
+  connect(&runner_, &SenderRunner::waiting_viewers_changed, this, [this] {
+    const std::optional<app::PendingViewer> before = admission_->shown();
+    admission_->show_waiting(runner_.waiting_viewers());
+    const std::optional<app::PendingViewer> now = admission_->shown();
+    // Someone new at the door: draw the host's eye to the window.
+    if (now && (!before || before->id != now->id)) QApplication::alert(this);
+  });
+  connect(admission_, &AdmissionPanel::decided, this,
+          [this](std::uint64_t id, bool admit) { runner_.decide(id, admit); });
   viewers_ = new ViewersTable(side);
   layout->addWidget(viewers_, 1);
   return side;

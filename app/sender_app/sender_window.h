@@ -19,6 +19,7 @@ class QSlider;
 
 namespace agentcast::sender_app {
 
+class AdmissionPanel;
 class CallCodePanel;
 class SenderPreview;
 class SendingSummary;
@@ -55,6 +56,7 @@ class SenderWindow : public QMainWindow {
   SenderPreview* preview() const { return preview_; }
   CallCodePanel* call_code_panel() const { return call_code_; }
   ViewersTable* viewers() const { return viewers_; }
+  AdmissionPanel* admission() const { return admission_; }
   SendingSummary* summary() const { return summary_; }
   QPushButton* start_button() const { return start_; }
   QPushButton* stop_button() const { return stop_; }
@@ -88,6 +90,7 @@ class SenderWindow : public QMainWindow {
   QSlider* back_volume_ = nullptr;
   CallCodePanel* call_code_ = nullptr;
   ViewersTable* viewers_ = nullptr;
+  AdmissionPanel* admission_ = nullptr;
   SendingSummary* summary_ = nullptr;
   QLabel* state_label_ = nullptr;
   QTimer refresh_timer_;

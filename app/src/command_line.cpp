@@ -79,7 +79,7 @@ SendCommand parse_send_command(const std::vector<std::string>& args,
                         "--record-back",   "--snapshot-back", "--audio-out",
                         "--agent-dir",     "--agent-cache",   "--invites"},
                        extra_valued),
-                  with({"--loop", "--insecure-reference-units"}, extra_flags));
+                  with({"--loop", "--insecure-reference-units", "--ask"}, extra_flags));
   SendCommand command;
   SenderOptions& options = command.sender;
   options.listen = o.value("--listen").value_or(options.listen);
@@ -91,6 +91,7 @@ SendCommand parse_send_command(const std::vector<std::string>& args,
   options.media.keyframe_interval = static_cast<int>(o.number("--keyframe-interval", 0, 0, 10'000));
   options.agent = o.value("--agent").value_or("full");
   options.max_viewers = static_cast<int>(o.number("--max-viewers", 1, 1, 255));
+  options.ask_host = o.flag("--ask");
   const std::string select = o.value("--select").value_or("synchronized");
   if (select == "instructed") {
     options.select = net::SelectMode::kInstructed;

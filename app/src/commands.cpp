@@ -1,13 +1,18 @@
 #include "commands.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -82,6 +87,75 @@ class RunControl {
   std::jthread watcher_;
 };
 
+// `send --ask`: names each viewer that waits for the host on stderr and takes the host's
+// "admit N" / "deny N" from standard input. The Sender's callback only raises a flag, so
+// the greeter never waits on a terminal; this thread does the printing and reading.
+class HostPrompt {
+ public:
+  explicit HostPrompt(Sender& sender) : sender_(sender) {
+    sender_.on_waiting_viewers_changed([this] { changed_.store(true); });
+    reader_ = std::jthread([this](std::stop_token stop) {
+      name_this_thread("ac-host-prompt");
+      run(stop);
+    });
+  }
+
+ private:
+  void run(std::stop_token stop) {
+    std::set<std::uint64_t> announced;
+    std::string line;
+    bool input_open = true;
+    while (!stop.stop_requested()) {
+      if (changed_.exchange(false)) {
+        for (const PendingViewer& viewer : sender_.waiting_viewers()) {
+          if (!announced.insert(viewer.id).second) continue;
+          std::fprintf(
+              stderr, "viewer %llu \"%s\" from %s asks to join: type 'admit %llu' or 'deny %llu'\n",
+              static_cast<unsigned long long>(viewer.id), viewer.name.c_str(),
+              viewer.address.c_str(), static_cast<unsigned long long>(viewer.id),
+              static_cast<unsigned long long>(viewer.id));
+        }
+      }
+      pollfd in{STDIN_FILENO, POLLIN, 0};
+      if (!input_open || ::poll(&in, 1, 100) <= 0) {
+        if (!input_open) std::this_thread::sleep_for(100ms);
+        continue;
+      }
+      char buffer[256];
+      const ssize_t n = ::read(STDIN_FILENO, buffer, sizeof buffer);
+      if (n <= 0) {
+        input_open = false;  // nobody will answer: the waiting viewers run out of time
+        continue;
+      }
+      line.append(buffer, static_cast<std::size_t>(n));
+      for (std::size_t end; (end = line.find('\n')) != std::string::npos; line.erase(0, end + 1)) {
+        answer(line.substr(0, end));
+      }
+      if (line.size() > 1024) line.clear();
+    }
+  }
+
+  void answer(const std::string& command) {
+    char verb[16] = {};
+    unsigned long long id = 0;
+    if (std::sscanf(command.c_str(), "%15s %llu", verb, &id) != 2 ||
+        (std::string(verb) != "admit" && std::string(verb) != "deny")) {
+      if (!command.empty()) std::fprintf(stderr, "type 'admit N' or 'deny N'\n");
+      return;
+    }
+    const bool admit = std::string(verb) == "admit";
+    if (!sender_.decide(id, admit)) {
+      std::fprintf(stderr, "viewer %llu is not waiting (it left or its time ran out)\n", id);
+    } else {
+      std::fprintf(stderr, "viewer %llu %s\n", id, admit ? "admitted" : "denied");
+    }
+  }
+
+  Sender& sender_;
+  std::atomic<bool> changed_{false};
+  std::jthread reader_;
+};
+
 }  // namespace
 
 int run_send(const std::vector<std::string>& args) {
@@ -109,6 +183,8 @@ int run_send(const std::vector<std::string>& args) {
   if (options.insecure_reference_units) {
     std::fprintf(stderr, "WARNING: the insecure LFSR reference units are enabled\n");
   }
+  std::optional<HostPrompt> prompt;
+  if (options.ask_host) prompt.emplace(*sender);
   {
     RunControl control(command.duration_s, command.stats_json,
                        [&] { return sender->stats_json(); });

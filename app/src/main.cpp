@@ -23,7 +23,7 @@ constexpr const char* kUsage =
     "            [--loop] [--max-viewers N] [--agent full|receive-only] [--identity PATH]\n"
     "            [--select synchronized|instructed] [--seeds synchronized|distributed]\n"
     "            [--epoch-packets N] [--agent-dir DIR] [--agent-cache DIR]\n"
-    "            [--call-code-file PATH] [--invites N] [--duration S] [--stats-json PATH]\n"
+    "            [--call-code-file PATH] [--invites N] [--ask] [--duration S] [--stats-json PATH]\n"
     "            [--record-back PATH.mkv] [--snapshot-back PATH.png] [--audio-out ...]\n"
     "  view      CALLCODE: receive, decrypt and play\n"
     "            [--headless] [--record PATH.mkv] [--snapshot PATH.png]\n"

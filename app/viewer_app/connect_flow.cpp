@@ -15,6 +15,8 @@ FlowState state_of(app::ViewerStep step) {
       return FlowState::kConnecting;
     case app::ViewerStep::kVerifyingCertificate:
       return FlowState::kVerifyingCertificate;
+    case app::ViewerStep::kWaitingForHost:
+      return FlowState::kWaitingForHost;
     case app::ViewerStep::kReceivingAgent:
       return FlowState::kReceivingAgent;
     case app::ViewerStep::kVerifyingAgent:
@@ -39,6 +41,8 @@ QString state_name(FlowState state) {
       return "connecting";
     case FlowState::kVerifyingCertificate:
       return "verifying_certificate";
+    case FlowState::kWaitingForHost:
+      return "waiting_for_host";
     case FlowState::kReceivingAgent:
       return "receiving_agent";
     case FlowState::kVerifyingAgent:

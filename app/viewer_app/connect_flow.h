@@ -20,8 +20,8 @@
 #include <QtCore/QJsonObject>
 #include <QtCore/QObject>
 
-#include "failure_text.h"
 #include "agentcast/call/viewer.h"
+#include "failure_text.h"
 
 namespace agentcast::viewer_ui {
 
@@ -29,6 +29,7 @@ enum class FlowState {
   kIdle,
   kConnecting,
   kVerifyingCertificate,
+  kWaitingForHost,
   kReceivingAgent,
   kVerifyingAgent,
   kLoadingAgent,

@@ -20,6 +20,10 @@ QString step_text(FlowState state, const app::ViewerProgress& progress) {
       return "Connecting to the sender…";
     case FlowState::kVerifyingCertificate:
       return "Checking the sender's certificate against the call code…";
+    case FlowState::kWaitingForHost:
+      return progress.host_wait_ms > 0 ? QString("Waiting for the host to let you in (up to %1 s)…")
+                                             .arg((progress.host_wait_ms + 999) / 1000)
+                                       : QString("Waiting for the host to let you in…");
     case FlowState::kReceivingAgent:
       return "Receiving the sender's agent…";
     case FlowState::kVerifyingAgent:

@@ -98,10 +98,7 @@ void Greeter::run(std::stop_token stop) {
         continue;
       }
       if (g.step == Greeting::Step::kAwaitingHost) {
-        refuse(g, Refusal::kHostDidNotAnswer,
-               "the host did not answer within " +
-                   std::to_string(limits_.host_decides_within.count() / 1000) + " s",
-               now);
+        refuse(g, Refusal::kHostDidNotAnswer, "the host did not answer within " + host_time(), now);
         continue;
       }
       count(counters_.control.greetings_timed_out);
@@ -118,6 +115,11 @@ void Greeter::run(std::stop_token stop) {
   }
   greetings_.clear();
   counters_.control.unfinished_connections.store(0);
+}
+
+std::string Greeter::host_time() const {
+  const auto ms = limits_.host_decides_within.count();
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
 }
 
 void Greeter::accept_new(std::int64_t now) {

@@ -59,6 +59,7 @@ class Greeter {
   void send_agent(Greeting& greeting, std::int64_t now);
   void refuse(Greeting& greeting, Refusal refusal, const std::string& reason, std::int64_t now);
   void drop(Greeting& greeting);
+  std::string host_time() const;
   void log_refusal(const std::string& peer, const std::string& reason, std::int64_t now);
 
   net::TlsServer& server_;

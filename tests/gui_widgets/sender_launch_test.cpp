@@ -68,6 +68,20 @@ TEST_F(SenderLaunchTest, ChoicesAreRememberedAndFlagsOverrideThem) {
   EXPECT_EQ(launch.command.call_code_file, "/tmp/c.txt");
 }
 
+// "Ask me before each viewer joins" is remembered like the other choices, and --ask on the
+// command line turns it on.
+TEST_F(SenderLaunchTest, AskingTheHostIsRememberedAndAFlag) {
+  EXPECT_FALSE(read_launch({}, settings_).command.sender.ask_host);
+  EXPECT_TRUE(read_launch({"--ask"}, settings_).command.sender.ask_host);
+  app::SenderOptions chosen;
+  chosen.ask_host = true;
+  remember_choices(settings_, chosen);
+  EXPECT_TRUE(read_launch({}, settings_).command.sender.ask_host);
+  chosen.ask_host = false;
+  remember_choices(settings_, chosen);
+  EXPECT_FALSE(read_launch({}, settings_).command.sender.ask_host);
+}
+
 TEST_F(SenderLaunchTest, ABadCommandLineIsRefused) {
   EXPECT_THROW(read_launch({"--fps", "many"}, settings_), std::invalid_argument);
   EXPECT_THROW(read_launch({"--no-such-flag"}, settings_), std::invalid_argument);

@@ -12,6 +12,7 @@
 #include <QtGui/QClipboard>
 #include <QtGui/QGuiApplication>
 #include <QtWidgets/QCheckBox>
+#include <QtWidgets/QLabel>
 #include <QtWidgets/QLineEdit>
 #include <QtWidgets/QListWidget>
 #include <QtWidgets/QMessageBox>
@@ -19,6 +20,7 @@
 #include <QtWidgets/QRadioButton>
 #include <QtWidgets/QSlider>
 
+#include "admission_panel.h"
 #include "call_code_panel.h"
 #include "sender_preview.h"
 #include "sender_test_support.h"
@@ -158,6 +160,69 @@ TEST_F(SenderWindowTest, NewInviteAdmitsOneGuestOnce) {
   guest.stop();
   stop_and_measure_freeze(*window);
   EXPECT_EQ(panel->invites()->count(), 0) << "a stopped call's invitations are gone";
+}
+
+// "Ask me before each viewer joins": each viewer that has the call code waits, shown with
+// its name and address; Deny turns it away (it learns why, it got no agent byte, the
+// sender counts it) and Admit lets the next one in.
+TEST_F(SenderWindowTest, AskingBeforeEachViewerDenyRefusesAndAdmitLetsIn) {
+  auto window = open_window(quick_sender_options(dir_));
+  QCheckBox* ask = window->form()->ask_host();
+  ASSERT_NE(ask, nullptr);
+  EXPECT_EQ(ask->objectName(), QStringLiteral("askHostCheck"));
+  EXPECT_FALSE(ask->isChecked()) << "off unless chosen";
+  QTest::mouseClick(ask, Qt::LeftButton);
+  ASSERT_TRUE(window->form()->options().ask_host);
+  start(*window);
+  AdmissionPanel* panel = window->admission();
+  EXPECT_FALSE(panel->isVisible()) << "nobody waits yet";
+  auto stat = [&](const char* key, const char* inner = nullptr) {
+    const QJsonObject stats = window->stats_json();
+    if (inner == nullptr) return stats[QLatin1String(key)].toInteger(-1);
+    return stats[QLatin1String(key)].toObject()[QLatin1String(inner)].toInteger(0);
+  };
+  const QString code = window->call_code_panel()->call_code();
+
+  app::ViewerOptions stranger_options = quick_viewer_options(code, dir_);
+  stranger_options.name = "<b>stranger</b>";
+  ViewerThread stranger(stranger_options);
+  ASSERT_TRUE(wait_for([&] { return panel->isVisible(); })) << stranger.error();
+  EXPECT_TRUE(panel->question()->text().contains(QStringLiteral("<b>stranger</b>")))
+      << panel->question()->text().toStdString();
+  EXPECT_EQ(panel->question()->textFormat(), Qt::PlainText) << "a name is never markup";
+  EXPECT_TRUE(panel->question()->text().contains(QStringLiteral("127.0.0.1:")))
+      << panel->question()->text().toStdString();
+  EXPECT_EQ(panel->findChild<QPushButton*>(QStringLiteral("denyButton")), panel->deny_button());
+  EXPECT_EQ(panel->findChild<QPushButton*>(QStringLiteral("admitButton")), panel->admit_button());
+  EXPECT_EQ(window->viewers()->rowCount(), 0);
+  EXPECT_EQ(stat("viewers_awaiting_host"), 1);
+  EXPECT_EQ(stat("control", "agent_bytes_sent"), 0);
+
+  QTest::mouseClick(panel->deny_button(), Qt::LeftButton);
+  ASSERT_TRUE(wait_for([&] { return stranger.done(); })) << "the denied viewer joined";
+  EXPECT_NE(stranger.error().find("the host declined to let you in"), std::string::npos)
+      << stranger.error();
+  ASSERT_TRUE(wait_for([&] { return stat("viewers_refused_by_reason", "denied_by_host") == 1; }));
+  EXPECT_EQ(stat("control", "agent_bytes_sent"), 0) << "no agent byte went to the denied viewer";
+  EXPECT_EQ(stat("control", "sessions_sent"), 0);
+  ASSERT_TRUE(wait_for([&] { return !panel->isVisible(); }));
+  EXPECT_EQ(window->viewers()->rowCount(), 0);
+
+  app::ViewerOptions friend_options = quick_viewer_options(code, dir_);
+  friend_options.name = "friend";
+  ViewerThread welcome(friend_options);
+  ASSERT_TRUE(wait_for([&] {
+    return panel->isVisible() && panel->question()->text().contains(QStringLiteral("friend"));
+  })) << welcome.error();
+  QTest::mouseClick(panel->admit_button(), Qt::LeftButton);
+  ASSERT_TRUE(wait_for([&] { return window->viewers()->rowCount() == 1; })) << welcome.error();
+  EXPECT_EQ(window->viewers()->item(0, ViewersTable::kName)->text(), QStringLiteral("friend"));
+  EXPECT_EQ(stat("viewers_admitted_by_host"), 1);
+  EXPECT_GT(stat("control", "agent_bytes_sent"), 0);
+  EXPECT_EQ(stat("viewers_refused"), 1);
+  EXPECT_FALSE(panel->isVisible());
+  welcome.stop();
+  EXPECT_LT(stop_and_measure_freeze(*window), 300);
 }
 
 TEST_F(SenderWindowTest, AViewerAppearsInTheTable) {

@@ -152,6 +152,16 @@ int add_incoming(agentcast_agent* agent, std::uint16_t stream_id, std::uint8_t k
   });
 }
 
+int add_incoming_at(agentcast_agent* agent, std::uint16_t stream_id, std::uint8_t kind,
+                    std::uint32_t epoch, const std::uint8_t* seed, std::uint64_t first_sequence,
+                    char* error, std::size_t error_size) {
+  return guarded(error, error_size, [&] {
+    if (seed == nullptr) throw std::invalid_argument("a joining stream needs its seed");
+    const agentcast::agent::StreamJoinState start{epoch, seed_from(seed), first_sequence};
+    agent->core.add_incoming(stream_id, kind_from(kind), &start);
+  });
+}
+
 int remove_incoming(agentcast_agent* agent, std::uint16_t stream_id) {
   return guarded(nullptr, 0, [&] { agent->core.remove_incoming(stream_id); });
 }
@@ -206,6 +216,17 @@ int set_next_seed(agentcast_agent* agent, std::uint16_t stream_id, std::uint32_t
   try {
     return agent->core.set_next_seed(stream_id, epoch, seed_from(seed)) ? AGENTCAST_OK
                                                                         : AGENTCAST_E_REFUSED;
+  } catch (...) {
+    return AGENTCAST_E_INTERNAL;
+  }
+}
+
+int missing_seed(agentcast_agent* agent, std::uint16_t stream_id, std::uint32_t* epoch) {
+  try {
+    const std::optional<std::uint32_t> missing = agent->core.missing_seed(stream_id);
+    if (!missing) return AGENTCAST_E_NONE;
+    *epoch = *missing;
+    return AGENTCAST_OK;
   } catch (...) {
     return AGENTCAST_E_INTERNAL;
   }
@@ -325,6 +346,8 @@ constexpr agentcast_agent_api kApi = {
     provide_instructions,
     next_sequence,
     stats,
+    add_incoming_at,
+    missing_seed,
 };
 
 }  // namespace

@@ -66,10 +66,13 @@ void AgentSession::add_outgoing(std::uint16_t stream_id, net::MediaKind kind) {
 void AgentSession::add_incoming(std::uint16_t stream_id, net::MediaKind kind,
                                 const StreamJoinState* start) {
   ErrorText error{};
-  check(api_.add_incoming(
-            agent_, stream_id, static_cast<std::uint8_t>(kind), start != nullptr ? start->epoch : 0,
-            start != nullptr ? start->seed.bytes().data() : nullptr, error.data(), error.size()),
-        error, "incoming stream " + std::to_string(stream_id));
+  const int result = start == nullptr
+                         ? api_.add_incoming(agent_, stream_id, static_cast<std::uint8_t>(kind), 0,
+                                             nullptr, error.data(), error.size())
+                         : api_.add_incoming_at(agent_, stream_id, static_cast<std::uint8_t>(kind),
+                                                start->epoch, start->seed.bytes().data(),
+                                                start->first_sequence, error.data(), error.size());
+  check(result, error, "incoming stream " + std::to_string(stream_id));
 }
 
 void AgentSession::remove_incoming(std::uint16_t stream_id) noexcept {
@@ -108,6 +111,11 @@ StreamJoinState AgentSession::join_state(std::uint16_t stream_id) const {
   }
   state.seed = crypto::Secret(seed);
   OPENSSL_cleanse(seed.data(), seed.size());
+  // Taken after the seed: a packet sealed in between is at worst refused by the joiner,
+  // and nothing sealed before the state was taken is ever accepted.
+  if (api_.next_sequence(agent_, stream_id, &state.first_sequence) != AGENTCAST_OK) {
+    throw AgentError("no join state for stream " + std::to_string(stream_id));
+  }
   return state;
 }
 
@@ -128,6 +136,12 @@ bool AgentSession::provide_seed(std::uint16_t stream_id, std::uint32_t epoch,
                                 const crypto::Secret& seed) noexcept {
   if (seed.size() != AGENTCAST_SEED_SIZE) return false;
   return api_.provide_seed(agent_, stream_id, epoch, seed.bytes().data()) == AGENTCAST_OK;
+}
+
+std::optional<std::uint32_t> AgentSession::missing_seed(std::uint16_t stream_id) const noexcept {
+  std::uint32_t epoch = 0;
+  if (api_.missing_seed(agent_, stream_id, &epoch) != AGENTCAST_OK) return std::nullopt;
+  return epoch;
 }
 
 std::vector<crypto::UnitRun> AgentSession::instructions(std::uint16_t stream_id,

@@ -137,6 +137,13 @@ struct Encoder {
     map.insert(QStringLiteral("hash"), QString::fromStdString(m.hash));
     return map;
   }
+  QCborMap operator()(const SeedRequestMessage& m) const {
+    QCborMap map;
+    map.insert(QStringLiteral("type"), QStringLiteral("seed_request"));
+    map.insert(QStringLiteral("stream"), m.stream_id);
+    map.insert(QStringLiteral("epoch"), static_cast<qint64>(m.epoch));
+    return map;
+  }
   QCborMap operator()(const AdmissionPendingMessage& m) const {
     QCborMap map;
     map.insert(QStringLiteral("type"), QStringLiteral("admission_pending"));
@@ -358,6 +365,11 @@ DecodedControl decode_control(crypto::Bytes bytes) {
     if (r.error().empty()) decoded.message = m;
   } else if (type == "agent_ready") {
     AgentReadyMessage m{read_hash(r, "hash")};
+    if (r.error().empty()) decoded.message = m;
+  } else if (type == "seed_request") {
+    SeedRequestMessage m;
+    m.stream_id = static_cast<std::uint16_t>(r.integer("stream", 0, 65535));
+    m.epoch = static_cast<std::uint32_t>(r.integer("epoch", 0, UINT32_MAX));
     if (r.error().empty()) decoded.message = m;
   } else if (type == "admission_pending") {
     AdmissionPendingMessage m;

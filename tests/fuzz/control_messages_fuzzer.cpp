@@ -37,7 +37,8 @@ constexpr std::size_t kMaxText = 256;  // control_messages.cpp: kMaxString
 bool same_stream(const StreamDescription& a, const StreamDescription& b) {
   return a.id == b.id && a.kind == b.kind && a.codec == b.codec && a.width == b.width &&
          a.height == b.height && a.fps == b.fps && a.sample_rate == b.sample_rate &&
-         a.channels == b.channels && a.epoch == b.epoch && a.seed == b.seed;
+         a.channels == b.channels && a.epoch == b.epoch && a.seed == b.seed &&
+         a.first_sequence == b.first_sequence;
 }
 
 // Field by field: the message structs have no operator== of their own.
@@ -94,6 +95,12 @@ struct Same {
   bool operator()(const FeedbackMessage& a, const FeedbackMessage& b) const {
     return a.data == b.data;
   }
+  bool operator()(const AdmissionPendingMessage& a, const AdmissionPendingMessage& b) const {
+    return a.wait_ms == b.wait_ms;
+  }
+  bool operator()(const SeedRequestMessage& a, const SeedRequestMessage& b) const {
+    return a.stream_id == b.stream_id && a.epoch == b.epoch;
+  }
   template <typename A, typename B>
   bool operator()(const A&, const B&) const {
     return false;  // different message types
@@ -137,6 +144,7 @@ struct CheckBounds {
     FUZZ_CHECK(m.streams.size() <= kMaxStreams);
     for (const StreamDescription& s : m.streams) {
       FUZZ_CHECK(s.seed.size() == crypto::kSeedSize);
+      FUZZ_CHECK(s.first_sequence <= crypto::kMaxSequence);
       if (s.kind == MediaKind::kVideo) {
         FUZZ_CHECK(s.codec == "h264");
         FUZZ_CHECK(s.width >= 16 && s.width <= 8192 && s.height >= 16 && s.height <= 8192);
@@ -167,11 +175,15 @@ struct CheckBounds {
       FUZZ_CHECK(run.unit_index <= 0xFF && run.length <= 0xFF);
   }
   void operator()(const FeedbackMessage& m) const { FUZZ_CHECK(m.data.size() <= kMaxFeedbackSize); }
+  void operator()(const AdmissionPendingMessage& m) const {
+    FUZZ_CHECK(m.wait_ms <= kMaxAdmissionWaitMs);
+  }
+  void operator()(const SeedRequestMessage&) const {}
 };
 
-constexpr const char* kTypeNames[] = {"hello",        "session",     "seed",       "bye",
-                                      "agent_offer",  "agent_chunk", "use_cached", "agent_ready",
-                                      "instructions", "feedback"};
+constexpr const char* kTypeNames[] = {
+    "hello",      "session",     "seed",         "bye",      "agent_offer",       "agent_chunk",
+    "use_cached", "agent_ready", "instructions", "feedback", "admission_pending", "seed_request"};
 static_assert(std::size(kTypeNames) == std::variant_size_v<ControlMessage>);
 
 Outcomes& outcomes() {

@@ -115,8 +115,10 @@ void make(CorpusWriter& out) {
   const SessionMessage synchronized =
       session(SeedMode::kSynchronized, SelectMode::kSynchronized, false);
   write("session_synchronized", synchronized);
-  write("session_distributed_instructed",
-        session(SeedMode::kDistributed, SelectMode::kInstructed, true));
+  SessionMessage late_join = session(SeedMode::kDistributed, SelectMode::kInstructed, true);
+  for (auto& stream : late_join.streams)
+    stream.first_sequence = 123456789;  // a viewer joining a running stream
+  write("session_distributed_instructed", late_join);
   SessionMessage reference = session(SeedMode::kSynchronized, SelectMode::kSynchronized, false);
   reference.params.units = crypto::UnitSet::standard(true);
   reference.streams.clear();
@@ -133,6 +135,8 @@ void make(CorpusWriter& out) {
   write("agent_ready", AgentReadyMessage{hash_of('e')});
   write("instructions", InstructionsMessage{kAudioStreamId, 42, {{0, 92}, {2, 1}, {1, 3}}});
   write("feedback", FeedbackMessage{{1, 0, 3}});
+  write("admission_pending", AdmissionPendingMessage{60'000});
+  write("seed_request", SeedRequestMessage{kVideoStreamId, 12});
 
   // Refusals: one field changed.
   out.write("unknown_type", with_field(ByeMessage{}, "type", QStringLiteral("hullo")));

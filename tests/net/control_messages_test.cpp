@@ -90,13 +90,16 @@ SessionMessage sample_session() {
 }
 
 TEST(ControlMessages, SessionRoundTrips) {
-  const SessionMessage sent = sample_session();
+  SessionMessage sent = sample_session();
+  sent.streams[0].first_sequence = (std::uint64_t{1} << 47) + 5;  // a late joiner's
   const DecodedControl decoded = decode_control(encode_control(sent));
   ASSERT_TRUE(decoded.message) << decoded.error;
   const auto& got = std::get<SessionMessage>(*decoded.message);
   EXPECT_EQ(got.params.session_id, sent.params.session_id);
   EXPECT_EQ(got.params.initial_seed, sent.params.initial_seed);
   EXPECT_EQ(got.streams[0].epoch, 3U);
+  EXPECT_EQ(got.streams[0].first_sequence, (std::uint64_t{1} << 47) + 5);
+  EXPECT_EQ(got.streams[1].first_sequence, 0U);  // absent on the wire
   EXPECT_EQ(got.streams[0].seed, sent.streams[0].seed);
   EXPECT_EQ(got.streams[1].seed, sent.streams[1].seed);
   EXPECT_EQ(got.params.units.units, sent.params.units.units);
@@ -258,6 +261,14 @@ TEST(ControlMessages, InstructionsAndFeedbackRoundTrip) {
   EXPECT_FALSE(decode_control(
                    encode_control(FeedbackMessage{std::vector<std::uint8_t>(kMaxFeedbackSize + 1)}))
                    .message);
+}
+
+TEST(ControlMessages, SeedRequestRoundTrips) {
+  const DecodedControl decoded = decode_control(encode_control(SeedRequestMessage{0x101, 77}));
+  ASSERT_TRUE(decoded.message) << decoded.error;
+  const auto& got = std::get<SeedRequestMessage>(*decoded.message);
+  EXPECT_EQ(got.stream_id, 0x101);
+  EXPECT_EQ(got.epoch, 77U);
 }
 
 TEST(ControlMessages, AdmissionPendingRoundTripsWithABoundedWait) {

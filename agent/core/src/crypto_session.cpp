@@ -47,9 +47,10 @@ namespace agentcast::agent {
 
 std::unique_ptr<net::ReceivingSection> CryptoSession::receiving_section(
     crypto::Direction direction, std::uint16_t stream_id, net::MediaKind kind, std::uint32_t epoch,
-    const crypto::Secret& seed) const {
+    const crypto::Secret& seed, std::uint64_t first_sequence) const {
   net::SendingConfig config = config_for(direction, stream_id, kind);
   config.first_epoch = epoch;
+  config.first_sequence = first_sequence;
   return std::make_unique<net::ReceivingSection>(config, seed);
 }
 

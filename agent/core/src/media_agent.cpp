@@ -55,9 +55,10 @@ void MediaAgent::add_incoming(std::uint16_t stream_id, net::MediaKind kind,
   const auto direction = role_ == Role::kSender ? crypto::Direction::kViewerToSender
                                                 : crypto::Direction::kSenderToViewer;
   auto in = std::make_unique<Incoming>();
-  in->section = start == nullptr ? session_.receiving_section(direction, stream_id, kind)
-                                 : session_.receiving_section(direction, stream_id, kind,
-                                                              start->epoch, start->seed);
+  in->section = start == nullptr
+                    ? session_.receiving_section(direction, stream_id, kind)
+                    : session_.receiving_section(direction, stream_id, kind, start->epoch,
+                                                 start->seed, start->first_sequence);
   std::unique_lock streams(incoming_mutex_);
   if (!incoming_.emplace(stream_id, std::move(in)).second) {
     throw std::invalid_argument("incoming stream " + std::to_string(stream_id) + " added twice");
@@ -108,7 +109,7 @@ net::OpenResult MediaAgent::open(crypto::Bytes packet, crypto::MutableBytes payl
 StreamJoinState MediaAgent::join_state(std::uint16_t stream_id) const {
   const auto& out = outgoing_.at(stream_id);
   std::lock_guard lock(out->mutex);
-  return {out->section->epoch(), out->section->current_seed()};
+  return {out->section->epoch(), out->section->current_seed(), out->section->next_sequence()};
 }
 
 std::optional<std::uint32_t> MediaAgent::epoch_needing_seed(std::uint16_t stream_id) const {
@@ -170,6 +171,14 @@ bool MediaAgent::provide_seed(std::uint16_t stream_id, std::uint32_t epoch,
   if (it == incoming_.end()) return false;
   std::lock_guard lock(it->second->mutex);
   return it->second->section->provide_seed(epoch, seed);
+}
+
+std::optional<std::uint32_t> MediaAgent::missing_seed(std::uint16_t stream_id) const {
+  std::shared_lock streams(incoming_mutex_);
+  auto it = incoming_.find(stream_id);
+  if (it == incoming_.end()) return std::nullopt;
+  std::lock_guard lock(it->second->mutex);
+  return it->second->section->missing_seed();
 }
 
 bool MediaAgent::provide_instructions(std::uint16_t stream_id, std::uint64_t block,

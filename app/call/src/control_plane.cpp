@@ -21,6 +21,7 @@ std::int64_t microseconds(std::chrono::milliseconds duration) {
 }
 
 constexpr std::int64_t kTurnUs = 20'000;  // seeds and instructions go out this often
+constexpr std::int64_t kSeedAnswerIntervalUs = 200'000;
 constexpr std::int64_t kHelloChallengeEveryUs = 500'000;  // until the hello's address echoes
 
 }  // namespace
@@ -33,6 +34,7 @@ struct ControlPlane::Session {
   std::int64_t partial_since_us = 0;  // 0: no message half-read
   std::int64_t output_moved_us = 0;   // the socket last took bytes, or had none waiting
   std::int64_t next_hello_challenge_us = 0;
+  std::int64_t next_seed_answer_us = 0;  // seed requests answered at most this often
   bool ended = false;
 };
 
@@ -208,6 +210,7 @@ net::SessionMessage ControlPlane::session_for(std::uint16_t slot, bool send_back
     agent::StreamJoinState state = p_.agent.join_state(stream.id);
     stream.epoch = state.epoch;
     stream.seed = state.seed;
+    stream.first_sequence = state.first_sequence;
   }
   return session;
 }
@@ -343,6 +346,9 @@ void ControlPlane::dispatch(Session& s, net::ControlMessage& message, std::int64
     void operator()(const net::UseCachedAgentMessage&) const { violation("use_cached_agent"); }
     void operator()(const net::AgentReadyMessage&) const { violation("agent_ready"); }
     void operator()(const net::AdmissionPendingMessage&) const { violation("admission_pending"); }
+    void operator()(const net::SeedRequestMessage& request) const {
+      plane.answer_seed_request(s, request, now);
+    }
     void operator()(const net::InstructionsMessage& posted) const {
       // Instructed selection of the viewer's own streams to the sender: it posts their
       // blocks, as the sender does for its media. Any other stream is not its to instruct.
@@ -363,6 +369,28 @@ void ControlPlane::dispatch(Session& s, net::ControlMessage& message, std::int64
     }
   };
   std::visit(Handlers{*this, s, now}, message);
+}
+
+// Distributed seeds: a viewer that fell so far behind that it refused a seed (or never got
+// one) asks again. It gets what a viewer joining now would: the stream's current seed,
+// and the next one if already drawn. Nothing older: those seeds are wiped.
+void ControlPlane::answer_seed_request(Session& s, const net::SeedRequestMessage& request,
+                                       std::int64_t now) {
+  const bool ours = std::any_of(p_.streams.begin(), p_.streams.end(),
+                                [&](const auto& stream) { return stream.id == request.stream_id; });
+  if (!ours || p_.agent.params().seed_mode != net::SeedMode::kDistributed ||
+      now < s.next_seed_answer_us) {
+    count(p_.counters.seed_requests_ignored);
+    return;
+  }
+  s.next_seed_answer_us = now + kSeedAnswerIntervalUs;
+  const agent::StreamJoinState state = p_.agent.join_state(request.stream_id);
+  s.connection->queue(
+      net::encode_control(net::SeedMessage{request.stream_id, state.epoch, state.seed}));
+  if (const net::SeedMessage* next = p_.seeds.pending(request.stream_id, state.epoch + 1)) {
+    s.connection->queue(net::encode_control(*next));
+  }
+  count(p_.counters.seed_requests_answered);
 }
 
 void ControlPlane::check_deadlines(Session& s, std::int64_t now) {

@@ -65,6 +65,8 @@ class ControlPlane {
   void serve(Session& session, std::int64_t now);
   void dispatch(Session& session, net::ControlMessage& message, std::int64_t now);
   void check_deadlines(Session& session, std::int64_t now);
+  void answer_seed_request(Session& session, const net::SeedRequestMessage& request,
+                           std::int64_t now);
   void end(Session& session, SessionEnd reason, const std::string& detail);
   void broadcast(const net::ControlMessage& message);
 

@@ -263,6 +263,9 @@ ReceivingFigures IncomingMedia::figures() const {
   std::uint64_t replays = 0, too_old = 0, forged = 0, failures = 0;
   for (const auto& [id, stream] : receiving_) {
     f.packets_without_instruction += stream.count(net::OpenStatus::kNoInstruction);
+    f.packets_before_join += stream.count(net::OpenStatus::kBeforeStart);
+    f.packets_too_far_ahead += stream.count(net::OpenStatus::kTooFarAhead);
+    f.packets_unknown_epoch += stream.count(net::OpenStatus::kUnknownEpoch);
     f.packets_received += stream.accepted();
     f.packets_reordered += stream.packets_reordered;
     replays += stream.count(net::OpenStatus::kReplay);

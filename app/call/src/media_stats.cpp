@@ -88,6 +88,9 @@ QJsonObject ReceivingFigures::to_json() const {
   json["time_to_first_frame_ms"] = time_to_first_frame_ms;
   json["unit_switches"] = n(unit_switches);
   json["packets_without_instruction"] = n(packets_without_instruction);
+  json["packets_before_join"] = n(packets_before_join);
+  json["packets_too_far_ahead"] = n(packets_too_far_ahead);
+  json["packets_unknown_epoch"] = n(packets_unknown_epoch);
   json["epochs"] = n(epochs);
   json["decode_errors"] = n(decode_errors);
   json["longest_video_gap_ms"] = longest_video_gap_ms;

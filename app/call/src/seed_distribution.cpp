@@ -45,6 +45,20 @@ bool SeedDistributor::send(net::TlsConnection& control, const net::SeedMessage& 
   return true;
 }
 
+void SeedIntake::ask_again(const SessionAgent& agent, const std::vector<std::uint16_t>& streams,
+                           std::int64_t now_us, const Ask& send) {
+  if (agent.params().seed_mode != net::SeedMode::kDistributed) return;
+  for (const std::uint16_t stream : streams) {
+    const std::optional<std::uint32_t> missing = agent.missing_seed(stream);
+    if (!missing) continue;
+    auto [last, first_time] = last_asked_us_.try_emplace(stream, now_us);
+    if (!first_time && now_us - last->second < kAskAgainEveryUs) continue;
+    last->second = now_us;
+    requested_.fetch_add(1, std::memory_order_relaxed);
+    send(net::SeedRequestMessage{stream, *missing});
+  }
+}
+
 bool SeedIntake::provide(SessionAgent& agent, const net::SeedMessage& seed, bool allowed) {
   received_.fetch_add(1, std::memory_order_relaxed);
   if (allowed && agent.provide_seed(seed.stream_id, seed.epoch, seed.seed)) return true;

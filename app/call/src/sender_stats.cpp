@@ -99,6 +99,8 @@ QJsonObject SenderCounters::to_json() const {
   json["feedback_rejected"] = value(feedback_rejected);
   json["instruction_blocks_posted"] = value(instruction_blocks_posted);
   json["instructions_refused"] = value(instructions_refused);
+  json["seed_requests_answered"] = value(seed_requests_answered);
+  json["seed_requests_ignored"] = value(seed_requests_ignored);
   json["agents_transferred"] = value(agents_transferred);
   json["agents_from_cache"] = value(agents_from_cache);
   json["viewers_refused"] = static_cast<qint64>(refused.total());

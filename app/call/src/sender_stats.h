@@ -88,6 +88,8 @@ struct SenderCounters {
   Counter feedback_rejected{0};
   Counter instruction_blocks_posted{0};
   Counter instructions_refused{0};  // viewers' blocks for their own streams
+  Counter seed_requests_answered{0};
+  Counter seed_requests_ignored{0};  // not a stream of ours, or too soon after the last
   Counter agents_transferred{0};
   Counter agents_from_cache{0};
   ReasonTally refused;  // viewers_refused{,_by_reason}

@@ -221,8 +221,9 @@ void Viewer::Impl::join(const net::SessionMessage& session) {
     back_seeds = std::make_unique<SeedDistributor>(*agent, back->stream_ids());
   }
   for (const auto& stream : session.streams) {
-    const agent::StreamJoinState start{stream.epoch, stream.seed};
+    const agent::StreamJoinState start{stream.epoch, stream.seed, stream.first_sequence};
     agent->add_incoming(stream.id, stream.kind, &start);
+    sender_streams.push_back(stream.id);
   }
   for (const auto& posted : early_instructions)
     provide(posted);

@@ -48,6 +48,7 @@ struct Viewer::Impl {
   std::map<std::uint16_t, std::uint64_t> own_instructed_through;  // control thread
   std::atomic<bool> joined{false};                                // agent and back_seeds are set
   SeedIntake seeds;
+  std::vector<std::uint16_t> sender_streams;  // set before joined
   std::optional<FetchedAgent> fetched;
   std::int64_t start_us = media::now_us(), agent_ready_us = 0;
   std::vector<net::InstructionsMessage> early_instructions;  // before the session message

@@ -94,6 +94,11 @@ void Viewer::Impl::control_loop(std::stop_token stop) {
             [&](const net::SeedMessage& seed) { back_seeds->send(*control, seed); });
       }
       post_own_instructions();
+      // A seed this viewer lacks (it fell too far behind to take it): asked for again.
+      seeds.ask_again(*agent, sender_streams, media::now_us(),
+                      [&](const net::SeedRequestMessage& request) {
+                        control->send(net::encode_control(request));
+                      });
       std::deque<std::vector<std::uint8_t>> feedback;
       {
         std::lock_guard lock(feedback_mutex);
@@ -143,6 +148,7 @@ bool Viewer::Impl::dispatch(const net::ControlMessage& message) {
     bool operator()(const net::AgentReadyMessage&) const { return true; }
     bool operator()(const net::FeedbackMessage&) const { return true; }
     bool operator()(const net::AdmissionPendingMessage&) const { return true; }
+    bool operator()(const net::SeedRequestMessage&) const { return true; }
   };
   return std::visit(Handlers{*this}, message);
 }

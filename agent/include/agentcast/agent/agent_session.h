@@ -52,6 +52,7 @@ class AgentSession {
                      const crypto::Secret& seed) noexcept;
   bool provide_seed(std::uint16_t stream_id, std::uint32_t epoch,
                     const crypto::Secret& seed) noexcept;
+  std::optional<std::uint32_t> missing_seed(std::uint16_t stream_id) const noexcept;
 
   // Instructed selection (Fig. 5): see MediaAgent.
   std::vector<crypto::UnitRun> instructions(std::uint16_t stream_id, std::uint64_t block) const;

@@ -28,7 +28,7 @@
 extern "C" {
 #endif
 
-#define AGENTCAST_AGENT_ABI_VERSION 1u
+#define AGENTCAST_AGENT_ABI_VERSION 2u
 #define AGENTCAST_AGENT_ENTRY_SYMBOL "agentcast_agent_entry"
 
 #define AGENTCAST_SEED_SIZE 32u
@@ -153,6 +153,18 @@ typedef struct agentcast_agent_api {
    * written. */
   int (*stats)(agentcast_agent* agent, agentcast_stream_stats* streams, size_t capacity,
                size_t* count, uint64_t* packets_for_unknown_streams);
+
+  /* Version 2. add_incoming for a viewer joining a running stream: it starts at `epoch`
+   * with `seed` (AGENTCAST_SEED_SIZE) and refuses every packet numbered below
+   * `first_sequence` (the sender's next_sequence() when it took the join state), so that
+   * nothing sealed before the join can be replayed to it. */
+  int (*add_incoming_at)(agentcast_agent* agent, uint16_t stream_id, uint8_t kind, uint32_t epoch,
+                         const uint8_t* seed, uint64_t first_sequence, char* error,
+                         size_t error_size);
+  /* Version 2. Distributed seeds: AGENTCAST_OK with the epoch of an incoming stream whose
+   * packets arrive but whose seed this agent lacks (to ask the sender for again), or
+   * AGENTCAST_E_NONE. */
+  int (*missing_seed)(agentcast_agent* agent, uint16_t stream_id, uint32_t* epoch);
 } agentcast_agent_api;
 
 typedef const agentcast_agent_api* (*agentcast_agent_entry_fn)(uint32_t host_abi_version);

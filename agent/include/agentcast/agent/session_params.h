@@ -11,8 +11,8 @@
 #include "agentcast/crypto/secret.h"
 #include "agentcast/net/receiving_section.h"
 #include "agentcast/net/section_config.h"
-#include "agentcast/net/session_params.h"
 #include "agentcast/net/sending_section.h"
+#include "agentcast/net/session_params.h"
 
 namespace agentcast::agent {
 
@@ -25,6 +25,9 @@ using SessionParams = net::SessionParams;
 struct StreamJoinState {
   std::uint32_t epoch = 0;
   crypto::Secret seed;
+  // The stream's next sequence number when the state was taken: nothing numbered below it
+  // is accepted by the joiner.
+  std::uint64_t first_sequence = 0;
 };
 
 struct AgentStats {

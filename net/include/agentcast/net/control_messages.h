@@ -139,10 +139,19 @@ struct FeedbackMessage {
   std::vector<std::uint8_t> data;
 };
 
+// Viewer → sender, distributed seed mode: packets of one of the sender's streams arrive
+// in an epoch whose seed this viewer does not hold (it fell so far behind that it refused
+// the seed, or never got it). The sender answers with `seed` messages for that stream's
+// current epoch and, if already drawn, the next; `epoch` says which one the viewer saw.
+struct SeedRequestMessage {
+  std::uint16_t stream_id = 0;
+  std::uint32_t epoch = 0;
+};
+
 using ControlMessage =
     std::variant<HelloMessage, SessionMessage, SeedMessage, ByeMessage, AgentOfferMessage,
                  AgentChunkMessage, UseCachedAgentMessage, AgentReadyMessage, InstructionsMessage,
-                 FeedbackMessage, AdmissionPendingMessage>;
+                 FeedbackMessage, AdmissionPendingMessage, SeedRequestMessage>;
 
 std::vector<std::uint8_t> encode_control(const ControlMessage& message);
 

@@ -27,11 +27,13 @@ class CryptoSession {
   std::unique_ptr<net::ReceivingSection> receiving_section(crypto::Direction direction,
                                                            std::uint16_t stream_id,
                                                            net::MediaKind kind) const;
-  // A receiving section that starts at a running stream's `epoch`, whose seed is `seed`.
+  // A receiving section that starts at a running stream's `epoch`, whose seed is `seed`,
+  // and refuses packets numbered below `first_sequence`.
   std::unique_ptr<net::ReceivingSection> receiving_section(crypto::Direction direction,
                                                            std::uint16_t stream_id,
                                                            net::MediaKind kind, std::uint32_t epoch,
-                                                           const crypto::Secret& seed) const;
+                                                           const crypto::Secret& seed,
+                                                           std::uint64_t first_sequence) const;
 
   const SessionParams& params() const noexcept { return params_; }
 

@@ -68,6 +68,9 @@ class MediaAgent {
   // Distributed seed mode, receiving side: a coming epoch's seed of an incoming stream.
   // False for an unknown stream or an epoch that is neither current + 1 nor current + 2.
   bool provide_seed(std::uint16_t stream_id, std::uint32_t epoch, const crypto::Secret& seed);
+  // Distributed seed mode, receiving side: the epoch of an incoming stream whose seed is
+  // lacking (net::ReceivingSection::missing_seed), to ask the sender for again.
+  std::optional<std::uint32_t> missing_seed(std::uint16_t stream_id) const;
 
   // Instructed selection (Fig. 5), sender side: the runs of one schedule block of an
   // outgoing stream, to post to the viewers ahead of use (empty for an unknown stream or

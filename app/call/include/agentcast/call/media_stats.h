@@ -85,6 +85,9 @@ struct ReceivingFigures {
   double time_to_first_frame_ms = -1;  // -1: none yet
   std::uint64_t unit_switches = 0;
   std::uint64_t packets_without_instruction = 0;
+  std::uint64_t packets_before_join = 0;    // numbered below the join's first sequence
+  std::uint64_t packets_too_far_ahead = 0;  // beyond the replay window's bounded jump
+  std::uint64_t packets_unknown_epoch = 0;  // an epoch out of reach or whose seed is missing
   std::uint64_t epochs = 0;
   std::uint64_t decode_errors = 0;
   double longest_video_gap_ms = 0;

@@ -59,11 +59,21 @@ class SeedIntake {
   // cannot hold yet) is counted, not fatal: the stream plays on until it reaches that epoch.
   bool provide(SessionAgent& agent, const net::SeedMessage& seed, bool allowed = true);
 
+  // Distributed seeds: for each of `streams` whose packets arrive in an epoch whose seed
+  // the agent lacks, a seed_request to `send`, at most one per stream every
+  // kAskAgainEveryUs (the answer is on its way over the same ordered channel).
+  using Ask = std::function<void(const net::SeedRequestMessage&)>;
+  void ask_again(const SessionAgent& agent, const std::vector<std::uint16_t>& streams,
+                 std::int64_t now_us, const Ask& send);
+  static constexpr std::int64_t kAskAgainEveryUs = 500'000;
+
   std::uint64_t received() const noexcept { return received_.load(std::memory_order_relaxed); }
   std::uint64_t refused() const noexcept { return refused_.load(std::memory_order_relaxed); }
+  std::uint64_t requested() const noexcept { return requested_.load(std::memory_order_relaxed); }
 
  private:
-  std::atomic<std::uint64_t> received_{0}, refused_{0};
+  std::atomic<std::uint64_t> received_{0}, refused_{0}, requested_{0};
+  std::map<std::uint16_t, std::int64_t> last_asked_us_;  // the asking thread's only
 };
 
 }  // namespace agentcast::app

@@ -44,6 +44,34 @@ bool ReceivingSection::provide_seed(std::uint32_t epoch, const crypto::Secret& s
   return true;
 }
 
+bool ReceivingSection::rekey(std::uint32_t epoch, const crypto::Secret& seed) noexcept {
+  if (seed.size() != crypto::kSeedSize || epoch < oldest_epoch_ ||
+      epoch > std::uint64_t{current_epoch_} + kFutureEpochs) {
+    return false;
+  }
+  if (chain_) {
+    // The epochs before the re-key still come from the old chain: a receiver that trails
+    // the sender derives them now, before the chain is re-rooted (at most kFutureEpochs).
+    while (chain_->epoch() + std::uint64_t{1} < epoch) {
+      if (!chain_->advance()) return false;
+      epochs_[chain_->epoch()].seed = chain_->seed();
+    }
+  }
+  // Their keys and seeds are wiped as they are freed.
+  epochs_.erase(epochs_.lower_bound(epoch), epochs_.end());
+  HeldEpoch& held = epochs_[epoch];
+  held.seed = seed;
+  if (chain_) chain_.emplace(seed, epoch);
+  if (epoch <= current_epoch_) {
+    // No seed of the current epoch or the past stays in memory: its keys now.
+    current_epoch_ = epoch;
+    if (!derive_keys(epoch, held)) epochs_.erase(epoch);
+  }
+  if (missing_seed_ && *missing_seed_ >= epoch) missing_seed_.reset();
+  ++stats_.rekeys;
+  return true;
+}
+
 std::optional<std::uint32_t> ReceivingSection::missing_seed() const noexcept {
   if (!missing_seed_ || *missing_seed_ > std::uint64_t{current_epoch_} + kFutureEpochs ||
       *missing_seed_ < oldest_epoch_) {

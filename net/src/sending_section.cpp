@@ -45,7 +45,8 @@ std::vector<crypto::UnitRun> SendingSection::instructions(std::uint64_t block) c
 }
 
 bool SendingSection::set_next_seed(std::uint32_t epoch, const crypto::Secret& seed) noexcept {
-  if (config_.seed_mode != SeedMode::kDistributed || epoch != keys_->epoch() + 1 ||
+  // A staged re-key's seed must not be overwritten by one its removed viewer also got.
+  if (config_.seed_mode != SeedMode::kDistributed || rekey_staged_ || epoch != keys_->epoch() + 1 ||
       seed.size() != crypto::kSeedSize) {
     return false;
   }
@@ -53,13 +54,40 @@ bool SendingSection::set_next_seed(std::uint32_t epoch, const crypto::Secret& se
   return true;
 }
 
+std::optional<std::uint32_t> SendingSection::prepare_rekey(const crypto::Secret& seed) noexcept {
+  if (seed.size() != crypto::kSeedSize ||
+      keys_->epoch() == std::numeric_limits<std::uint32_t>::max()) {
+    return std::nullopt;
+  }
+  next_seed_ = seed;  // a distributed seed already handed out is wiped
+  rekey_staged_ = true;
+  rekey_committed_ = false;
+  return keys_->epoch() + 1;
+}
+
+bool SendingSection::commit_rekey(std::uint32_t epoch) noexcept {
+  if (!rekey_staged_ || epoch != keys_->epoch() + 1) return false;
+  rekey_committed_ = true;
+  return true;
+}
+
 void SendingSection::maybe_change_epoch() noexcept {
-  if (packets_in_epoch_ < config_.packets_per_epoch) return;
+  if (rekey_staged_ && !rekey_committed_) {
+    // The receivers may not hold the re-key's seed yet: stay, whatever the quota.
+    if (packets_in_epoch_ >= config_.packets_per_epoch) {
+      ++stats_.epoch_changes_delayed;
+      packets_in_epoch_ = 0;
+    }
+    return;
+  }
+  if (!rekey_committed_ && packets_in_epoch_ < config_.packets_per_epoch) return;
   if (keys_->epoch() == std::numeric_limits<std::uint32_t>::max()) return;
   const std::uint32_t next_epoch = keys_->epoch() + 1;
   // Work on a copy, so that a failure leaves seed and keys of the current epoch together.
   crypto::SeedChain next_chain = chain_;
-  if (config_.seed_mode == SeedMode::kSynchronized) {
+  if (rekey_committed_) {
+    next_chain = crypto::SeedChain(*next_seed_, next_epoch);
+  } else if (config_.seed_mode == SeedMode::kSynchronized) {
     if (!next_chain.advance()) return;
   } else if (next_seed_) {
     next_chain = crypto::SeedChain(*next_seed_, next_epoch);
@@ -77,6 +105,8 @@ void SendingSection::maybe_change_epoch() noexcept {
   keys_ = std::move(next);  // the old epoch's unit contexts and keys are freed and wiped
   packets_in_epoch_ = 0;
   ++stats_.epochs;
+  if (rekey_committed_) ++stats_.rekeys;
+  rekey_staged_ = rekey_committed_ = false;
 }
 
 SealResult SendingSection::seal(Bytes payload, MutableBytes out) noexcept {

@@ -68,6 +68,7 @@ struct ReceivingStats {
   std::uint64_t packets_reordered = 0;  // accepted after a higher sequence number
   std::uint64_t unit_switches = 0;      // run boundaries crossed by the highest sequence
   std::uint64_t epochs = 0;             // epoch changes since the first epoch
+  std::uint64_t rekeys = 0;             // re-keys taken (rekey())
   std::int32_t current_unit = -1;       // the unit of the highest accepted packet; -1: none yet
   std::array<std::uint64_t, kOpenStatusCount> by_status{};  // every packet, counted once
 
@@ -98,6 +99,17 @@ class ReceivingSection {
   // already held is ignored (true: the sender sends each epoch's seed unchanged).
   // False, and nothing stored, otherwise.
   bool provide_seed(std::uint32_t epoch, const crypto::Secret& seed) noexcept;
+  // Re-key, both seed modes (the sender removed a viewer): `seed` is the seed of `epoch`,
+  // fresh bytes the removed viewer never had. Every seed and key held for `epoch` and
+  // later is wiped and replaced by it; in synchronized mode the chain continues from it,
+  // so later seeds are derived from it by trial as usual. Packets of `epoch` onwards
+  // sealed under the old seeds are then refused as forged. A re-key of an epoch this end
+  // already moved into (only a packet forged by a holder of the old keys could have taken
+  // it there) makes `epoch` current again. False, and nothing changed, for an epoch
+  // already dropped (below oldest_epoch()), more than kFutureEpochs ahead, or a seed of
+  // the wrong size.
+  bool rekey(std::uint32_t epoch, const crypto::Secret& seed) noexcept;
+
   // Distributed mode: the newest epoch of the packets refused because its seed was not
   // held, while that epoch is still within reach; what this end should ask the sender
   // for again (the sender can answer for its current and next epochs). Empty once that

@@ -39,6 +39,7 @@ struct SendingStats {
   std::uint64_t unit_switches = 0;
   std::uint64_t epochs = 0;                 // epoch changes since the first epoch
   std::uint64_t epoch_changes_delayed = 0;  // distributed mode: next seed not there in time
+  std::uint64_t rekeys = 0;                 // epochs entered with a re-key's fresh seed
   // The unit (index into the session's UnitSet) of the newest packet; -1 before the first.
   std::int32_t current_unit = -1;
 };
@@ -67,6 +68,19 @@ class SendingSection {
   // owes this stream one before the epoch's quota runs out.
   bool has_next_seed() const noexcept { return next_seed_.has_value(); }
 
+  // Re-key (a viewer was removed), in both seed modes: `seed`, fresh random bytes that
+  // only the remaining receivers are given, becomes the seed of the epoch after the
+  // current one, replacing whatever this stream held or would have derived for it (in
+  // synchronized mode every later seed is derived from it). The stream does not enter
+  // that epoch until commit_rekey(): the receivers need the seed first. Meanwhile it
+  // keeps sealing in the current epoch whatever its quota (counted as delayed), and
+  // set_next_seed() is refused. Staging again before the commit replaces the seed.
+  // Returns the re-key epoch; empty at the last epoch or for a seed of the wrong size.
+  std::optional<std::uint32_t> prepare_rekey(const crypto::Secret& seed) noexcept;
+  // The staged re-key of `epoch` takes effect: the next packet is sealed in it. False if
+  // no re-key of that epoch is staged.
+  bool commit_rekey(std::uint32_t epoch) noexcept;
+
   // Instructed selection: the runs of schedule block `block` (the sequence numbers
   // block * crypto::kScheduleBlockPackets onwards), which the sender posts to the
   // receivers over the control channel. The sender must post block b + 1 no later than
@@ -93,7 +107,10 @@ class SendingSection {
   // seed (distributed).
   crypto::SeedChain chain_;
   std::unique_ptr<crypto::EpochKeys> keys_;
-  std::optional<crypto::Secret> next_seed_;  // distributed mode
+  std::optional<crypto::Secret> next_seed_;  // distributed mode, or a staged re-key
+  // A re-key's seed is in next_seed_: the epoch changes only once committed, then at once.
+  bool rekey_staged_ = false;
+  bool rekey_committed_ = false;
   std::uint64_t next_sequence_;
   std::uint64_t packets_in_epoch_ = 0;
   std::optional<std::uint32_t> last_unit_;

@@ -142,6 +142,11 @@ int run_demo(const std::vector<std::string>& args) {
   std::vector<std::uint8_t> plaintext(params.mtu);
   std::optional<std::uint64_t> instructed_through;  // the last block posted
   std::uint64_t instruction_messages = 0;
+  // Distributed seeds: the seed drawn for the sender's next epoch, and the receiver's
+  // requests for a seed it lacks (answered as the sender does: current and next seed).
+  std::optional<std::pair<std::uint32_t, crypto::Secret>> next_seed;
+  std::uint64_t seeds_asked_again = 0, last_asked_at = 0;
+  constexpr std::uint64_t kAskAgainEvery = 50;  // packets: the demo's half second
 
   auto deliver = [&](const std::vector<std::uint8_t>& packet) {
     const net::OpenResult result = receiver.open(packet, plaintext);
@@ -160,6 +165,17 @@ int run_demo(const std::vector<std::string>& args) {
       const crypto::Secret seed = crypto::Secret::random(crypto::kSeedSize);
       sender.set_next_seed(kStream, *owed, seed);
       receiver.provide_seed(kStream, *owed, seed);
+      next_seed.emplace(*owed, seed);
+    }
+    if (receiver.missing_seed(kStream) && n >= last_asked_at + kAskAgainEvery) {
+      // The receiver fell so far behind that it refused a seed: it asks again.
+      last_asked_at = n;
+      ++seeds_asked_again;
+      const agent::StreamJoinState now = sender.join_state(kStream);
+      receiver.provide_seed(kStream, now.epoch, now.seed);
+      if (next_seed && next_seed->first == now.epoch + 1) {
+        receiver.provide_seed(kStream, next_seed->first, next_seed->second);
+      }
     }
     if (settings.select == net::SelectMode::kInstructed) {
       // The sender's selection control posts the next block's units before it starts this one.
@@ -233,6 +249,10 @@ int run_demo(const std::vector<std::string>& args) {
   if (settings.select == net::SelectMode::kInstructed) {
     std::printf("          from %llu instruction blocks posted by the sender\n",
                 u(instruction_messages));
+  }
+  if (settings.seeds == net::SeedMode::kDistributed) {
+    std::printf("          %llu packets of epochs whose seed it lacked; asked again %llu times\n",
+                u(got.count(net::OpenStatus::kUnknownEpoch)), u(seeds_asked_again));
   }
   const bool in_sync = tally.wrong_plaintext == 0 && got.accepted() == tally.delivered &&
                        got.count(net::OpenStatus::kForged) == tally.tampered &&

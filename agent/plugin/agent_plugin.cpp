@@ -242,6 +242,39 @@ int provide_seed(agentcast_agent* agent, std::uint16_t stream_id, std::uint32_t 
   }
 }
 
+int rekey_outgoing(agentcast_agent* agent, std::uint16_t stream_id,
+                   const std::uint8_t seed[AGENTCAST_SEED_SIZE], std::uint32_t* epoch) {
+  if (!MediaAgent::kCanSend) return AGENTCAST_E_UNSUPPORTED;
+  try {
+    const std::optional<std::uint32_t> staged =
+        agent->core.rekey_outgoing(stream_id, seed_from(seed));
+    if (!staged) return AGENTCAST_E_REFUSED;
+    *epoch = *staged;
+    return AGENTCAST_OK;
+  } catch (...) {
+    return AGENTCAST_E_INTERNAL;
+  }
+}
+
+int commit_rekey(agentcast_agent* agent, std::uint16_t stream_id, std::uint32_t epoch) {
+  if (!MediaAgent::kCanSend) return AGENTCAST_E_UNSUPPORTED;
+  try {
+    return agent->core.commit_rekey(stream_id, epoch) ? AGENTCAST_OK : AGENTCAST_E_REFUSED;
+  } catch (...) {
+    return AGENTCAST_E_INTERNAL;
+  }
+}
+
+int rekey_incoming(agentcast_agent* agent, std::uint16_t stream_id, std::uint32_t epoch,
+                   const std::uint8_t seed[AGENTCAST_SEED_SIZE]) {
+  try {
+    return agent->core.rekey_incoming(stream_id, epoch, seed_from(seed)) ? AGENTCAST_OK
+                                                                         : AGENTCAST_E_REFUSED;
+  } catch (...) {
+    return AGENTCAST_E_INTERNAL;
+  }
+}
+
 int instructions(agentcast_agent* agent, std::uint16_t stream_id, std::uint64_t block,
                  agentcast_unit_run* runs, std::size_t capacity, std::size_t* count) {
   if (!MediaAgent::kCanSend) return AGENTCAST_E_UNSUPPORTED;
@@ -348,6 +381,9 @@ constexpr agentcast_agent_api kApi = {
     stats,
     add_incoming_at,
     missing_seed,
+    rekey_outgoing,
+    commit_rekey,
+    rekey_incoming,
 };
 
 }  // namespace

@@ -144,6 +144,26 @@ std::optional<std::uint32_t> AgentSession::missing_seed(std::uint16_t stream_id)
   return epoch;
 }
 
+std::optional<std::uint32_t> AgentSession::rekey_outgoing(std::uint16_t stream_id,
+                                                          const crypto::Secret& seed) noexcept {
+  if (seed.size() != AGENTCAST_SEED_SIZE) return std::nullopt;
+  std::uint32_t epoch = 0;
+  if (api_.rekey_outgoing(agent_, stream_id, seed.bytes().data(), &epoch) != AGENTCAST_OK) {
+    return std::nullopt;
+  }
+  return epoch;
+}
+
+bool AgentSession::commit_rekey(std::uint16_t stream_id, std::uint32_t epoch) noexcept {
+  return api_.commit_rekey(agent_, stream_id, epoch) == AGENTCAST_OK;
+}
+
+bool AgentSession::rekey_incoming(std::uint16_t stream_id, std::uint32_t epoch,
+                                  const crypto::Secret& seed) noexcept {
+  if (seed.size() != AGENTCAST_SEED_SIZE) return false;
+  return api_.rekey_incoming(agent_, stream_id, epoch, seed.bytes().data()) == AGENTCAST_OK;
+}
+
 std::vector<crypto::UnitRun> AgentSession::instructions(std::uint16_t stream_id,
                                                         std::uint64_t block) const {
   // A block holds at most kScheduleBlockPackets runs (each at least one packet long).

@@ -132,6 +132,21 @@ bool MediaAgent::set_next_seed(std::uint16_t stream_id, std::uint32_t epoch,
   return it->second->section->set_next_seed(epoch, seed);
 }
 
+std::optional<std::uint32_t> MediaAgent::rekey_outgoing(std::uint16_t stream_id,
+                                                        const crypto::Secret& seed) {
+  auto it = outgoing_.find(stream_id);
+  if (it == outgoing_.end()) return std::nullopt;
+  std::lock_guard lock(it->second->mutex);
+  return it->second->section->prepare_rekey(seed);
+}
+
+bool MediaAgent::commit_rekey(std::uint16_t stream_id, std::uint32_t epoch) {
+  auto it = outgoing_.find(stream_id);
+  if (it == outgoing_.end()) return false;
+  std::lock_guard lock(it->second->mutex);
+  return it->second->section->commit_rekey(epoch);
+}
+
 std::vector<crypto::UnitRun> MediaAgent::instructions(std::uint16_t stream_id,
                                                       std::uint64_t block) const {
   auto it = outgoing_.find(stream_id);
@@ -156,6 +171,12 @@ std::optional<std::uint32_t> MediaAgent::epoch_needing_seed(std::uint16_t) const
 bool MediaAgent::set_next_seed(std::uint16_t, std::uint32_t, const crypto::Secret&) {
   return false;
 }
+std::optional<std::uint32_t> MediaAgent::rekey_outgoing(std::uint16_t, const crypto::Secret&) {
+  return std::nullopt;
+}
+bool MediaAgent::commit_rekey(std::uint16_t, std::uint32_t) {
+  return false;
+}
 std::vector<crypto::UnitRun> MediaAgent::instructions(std::uint16_t, std::uint64_t) const {
   return {};
 }
@@ -171,6 +192,15 @@ bool MediaAgent::provide_seed(std::uint16_t stream_id, std::uint32_t epoch,
   if (it == incoming_.end()) return false;
   std::lock_guard lock(it->second->mutex);
   return it->second->section->provide_seed(epoch, seed);
+}
+
+bool MediaAgent::rekey_incoming(std::uint16_t stream_id, std::uint32_t epoch,
+                                const crypto::Secret& seed) {
+  std::shared_lock streams(incoming_mutex_);
+  auto it = incoming_.find(stream_id);
+  if (it == incoming_.end()) return false;
+  std::lock_guard lock(it->second->mutex);
+  return it->second->section->rekey(epoch, seed);
 }
 
 std::optional<std::uint32_t> MediaAgent::missing_seed(std::uint16_t stream_id) const {

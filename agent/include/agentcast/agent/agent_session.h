@@ -53,6 +53,12 @@ class AgentSession {
   bool provide_seed(std::uint16_t stream_id, std::uint32_t epoch,
                     const crypto::Secret& seed) noexcept;
   std::optional<std::uint32_t> missing_seed(std::uint16_t stream_id) const noexcept;
+  // Re-key (a viewer was removed): see MediaAgent.
+  std::optional<std::uint32_t> rekey_outgoing(std::uint16_t stream_id,
+                                              const crypto::Secret& seed) noexcept;
+  bool commit_rekey(std::uint16_t stream_id, std::uint32_t epoch) noexcept;
+  bool rekey_incoming(std::uint16_t stream_id, std::uint32_t epoch,
+                      const crypto::Secret& seed) noexcept;
 
   // Instructed selection (Fig. 5): see MediaAgent.
   std::vector<crypto::UnitRun> instructions(std::uint16_t stream_id, std::uint64_t block) const;

@@ -165,6 +165,20 @@ typedef struct agentcast_agent_api {
    * packets arrive but whose seed this agent lacks (to ask the sender for again), or
    * AGENTCAST_E_NONE. */
   int (*missing_seed)(agentcast_agent* agent, uint16_t stream_id, uint32_t* epoch);
+  /* Version 2. Re-key, both seed modes (a viewer was removed; docs/PROTOCOL.md §4): an
+   * outgoing stream takes `seed` (AGENTCAST_SEED_SIZE, fresh random bytes) as the seed of
+   * its next epoch, `*epoch`, replacing any it held or would derive, but keeps sealing in
+   * its current epoch until commit_rekey() names that epoch; then its next packet is
+   * sealed in it. AGENTCAST_E_REFUSED at the last epoch or if nothing of that epoch is
+   * staged. */
+  int (*rekey_outgoing)(agentcast_agent* agent, uint16_t stream_id,
+                        const uint8_t seed[AGENTCAST_SEED_SIZE], uint32_t* epoch);
+  int (*commit_rekey)(agentcast_agent* agent, uint16_t stream_id, uint32_t epoch);
+  /* Version 2. Re-key, receiving side: `seed` replaces every seed and key an incoming
+   * stream holds for `epoch` and later (AGENTCAST_E_REFUSED for an epoch it dropped or
+   * more than 32 ahead). */
+  int (*rekey_incoming)(agentcast_agent* agent, uint16_t stream_id, uint32_t epoch,
+                        const uint8_t seed[AGENTCAST_SEED_SIZE]);
 } agentcast_agent_api;
 
 typedef const agentcast_agent_api* (*agentcast_agent_entry_fn)(uint32_t host_abi_version);

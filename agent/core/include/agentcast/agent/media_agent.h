@@ -72,6 +72,15 @@ class MediaAgent {
   // lacking (net::ReceivingSection::missing_seed), to ask the sender for again.
   std::optional<std::uint32_t> missing_seed(std::uint16_t stream_id) const;
 
+  // Re-key (a viewer was removed), both seed modes, sender side: stages `seed` as the seed
+  // of an outgoing stream's next epoch (net::SendingSection::prepare_rekey) and returns
+  // that epoch; empty for an unknown stream or at the last epoch. commit_rekey() lets the
+  // stream enter it, once the remaining viewers were sent the seed.
+  std::optional<std::uint32_t> rekey_outgoing(std::uint16_t stream_id, const crypto::Secret& seed);
+  bool commit_rekey(std::uint16_t stream_id, std::uint32_t epoch);
+  // Re-key, receiving side: the seed of `epoch` replaces what an incoming stream holds
+  // from that epoch on (net::ReceivingSection::rekey).
+  bool rekey_incoming(std::uint16_t stream_id, std::uint32_t epoch, const crypto::Secret& seed);
   // Instructed selection (Fig. 5), sender side: the runs of one schedule block of an
   // outgoing stream, to post to the viewers ahead of use (empty for an unknown stream or
   // in synchronized selection). The stream's next sequence number says which block is due.

@@ -87,13 +87,14 @@ class RunControl {
   std::jthread watcher_;
 };
 
-// `send --ask`: names each viewer that waits for the host on stderr and takes the host's
-// "admit N" / "deny N" from standard input. The Sender's callback only raises a flag, so
-// the greeter never waits on a terminal; this thread does the printing and reading.
+// The host's commands on standard input: "remove N" removes viewer N (and re-keys the
+// others); with `--ask` it also names each viewer that waits for the host on stderr and
+// takes "admit N" / "deny N". The Sender's callback only raises a flag, so the greeter
+// never waits on a terminal; this thread does the printing and reading.
 class HostPrompt {
  public:
-  explicit HostPrompt(Sender& sender) : sender_(sender) {
-    sender_.on_waiting_viewers_changed([this] { changed_.store(true); });
+  HostPrompt(Sender& sender, bool ask) : sender_(sender), ask_(ask) {
+    if (ask_) sender_.on_waiting_viewers_changed([this] { changed_.store(true); });
     reader_ = std::jthread([this](std::stop_token stop) {
       name_this_thread("ac-host-prompt");
       run(stop);
@@ -117,7 +118,11 @@ class HostPrompt {
         }
       }
       pollfd in{STDIN_FILENO, POLLIN, 0};
-      if (!input_open || ::poll(&in, 1, 100) <= 0) {
+      // A sender started in the background of a shell must not read its terminal: that
+      // would stop it (SIGTTIN).
+      const bool background = ::isatty(STDIN_FILENO) && ::tcgetpgrp(STDIN_FILENO) != ::getpgrp();
+      if (!input_open || background || ::poll(&in, 1, 100) <= 0) {
+        if (background) std::this_thread::sleep_for(100ms);
         if (!input_open) std::this_thread::sleep_for(100ms);
         continue;
       }
@@ -138,9 +143,23 @@ class HostPrompt {
   void answer(const std::string& command) {
     char verb[16] = {};
     unsigned long long id = 0;
-    if (std::sscanf(command.c_str(), "%15s %llu", verb, &id) != 2 ||
-        (std::string(verb) != "admit" && std::string(verb) != "deny")) {
-      if (!command.empty()) std::fprintf(stderr, "type 'admit N' or 'deny N'\n");
+    const int fields = std::sscanf(command.c_str(), "%15s %llu", verb, &id);
+    if (fields == 2 && std::string(verb) == "remove") {
+      if (id > 0xffff || !sender_.remove_viewer(static_cast<std::uint16_t>(id))) {
+        std::fprintf(stderr, "there is no viewer %llu\n", id);
+      } else {
+        std::fprintf(stderr, "removing viewer %llu\n", id);
+      }
+      return;
+    }
+    if (fields != 2 || (std::string(verb) != "admit" && std::string(verb) != "deny")) {
+      if (!command.empty()) {
+        std::fprintf(stderr, "type 'remove N'%s\n", ask_ ? ", 'admit N' or 'deny N'" : "");
+      }
+      return;
+    }
+    if (!ask_) {
+      std::fprintf(stderr, "nobody is asked about (start with --ask)\n");
       return;
     }
     const bool admit = std::string(verb) == "admit";
@@ -152,6 +171,7 @@ class HostPrompt {
   }
 
   Sender& sender_;
+  bool ask_;
   std::atomic<bool> changed_{false};
   std::jthread reader_;
 };
@@ -183,8 +203,7 @@ int run_send(const std::vector<std::string>& args) {
   if (options.insecure_reference_units) {
     std::fprintf(stderr, "WARNING: the insecure LFSR reference units are enabled\n");
   }
-  std::optional<HostPrompt> prompt;
-  if (options.ask_host) prompt.emplace(*sender);
+  HostPrompt prompt(*sender, options.ask_host);
   {
     RunControl control(command.duration_s, command.stats_json,
                        [&] { return sender->stats_json(); });

@@ -102,6 +102,7 @@ struct Encoder {
     map.insert(QStringLiteral("stream"), m.stream_id);
     map.insert(QStringLiteral("epoch"), static_cast<qint64>(m.epoch));
     map.insert(QStringLiteral("seed"), bytes_of(m.seed.bytes()));
+    if (m.rekey) map.insert(QStringLiteral("rekey"), true);
     return map;
   }
   QCborMap operator()(const ByeMessage& m) const {
@@ -335,6 +336,7 @@ DecodedControl decode_control(crypto::Bytes bytes) {
     m.stream_id = static_cast<std::uint16_t>(r.integer("stream", 0, 65535));
     m.epoch = static_cast<std::uint32_t>(r.integer("epoch", 0, UINT32_MAX));
     const QByteArray seed = r.bytes("seed", crypto::kSeedSize);
+    m.rekey = r.optional_boolean("rekey");
     if (r.error().empty()) {
       m.seed = crypto::Secret(crypto::Bytes(reinterpret_cast<const std::uint8_t*>(seed.data()),
                                             static_cast<std::size_t>(seed.size())));

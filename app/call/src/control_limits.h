@@ -51,6 +51,7 @@ enum class SessionEnd : std::uint8_t {
   kClosed,          // its connection closed or failed
   kProtocol,        // it sent a message it may not send
   kSenderStopped,   // the sender stopped
+  kRemoved,         // the host removed it (the others are re-keyed)
 };
 
 constexpr std::string_view to_string(SessionEnd reason) noexcept {
@@ -73,6 +74,8 @@ constexpr std::string_view to_string(SessionEnd reason) noexcept {
       return "protocol";
     case SessionEnd::kSenderStopped:
       return "sender_stopped";
+    case SessionEnd::kRemoved:
+      return "removed";
   }
   return "unknown";
 }

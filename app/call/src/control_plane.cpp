@@ -58,6 +58,15 @@ void ControlPlane::hand_over(GreetedViewer viewer) {
   [[maybe_unused]] const auto ignored = ::write(wake_[1], &byte, 1);
 }
 
+void ControlPlane::remove(std::uint16_t slot) {
+  {
+    std::lock_guard lock(handed_mutex_);
+    removals_.push_back(slot);
+  }
+  const char byte = 1;
+  [[maybe_unused]] const auto ignored = ::write(wake_[1], &byte, 1);
+}
+
 void ControlPlane::run(std::stop_token stop) {
   name_this_thread("ac-control");
   std::vector<pollfd> fds;
@@ -65,10 +74,18 @@ void ControlPlane::run(std::stop_token stop) {
   while (!stop.stop_requested()) {
     std::int64_t now = media::now_us();
     std::vector<GreetedViewer> handed;
+    std::vector<std::uint16_t> removals;
     {
       std::lock_guard lock(handed_mutex_);
       handed.swap(handed_);
+      removals.swap(removals_);
     }
+    if (!removals.empty()) {
+      remove_viewers(std::move(removals), now);
+      // An ended session has no connection left to poll.
+      std::erase_if(sessions_, [](const auto& entry) { return entry.second->ended; });
+    }
+    commit_rekey_when_delivered(now);
     for (GreetedViewer& greeted : handed)
       admit(std::move(greeted), now);
     distribute_seeds();
@@ -164,6 +181,12 @@ void ControlPlane::admit(GreetedViewer greeted, std::int64_t now) {
   for (const auto& stream : session.streams) {
     if (const net::SeedMessage* pending = p_.seeds.pending(stream.id, stream.epoch + 1)) {
       connection.queue(net::encode_control(*pending));
+      p_.seeds.count_sent();
+    }
+    // A re-key not yet entered: its join state is still the old epoch's, whose chain the
+    // removed viewer could derive on from.
+    if (const net::SeedMessage* rekey = p_.seeds.pending_rekey(stream.id, stream.epoch + 1)) {
+      connection.queue(net::encode_control(*rekey));
       p_.seeds.count_sent();
     }
   }
@@ -425,6 +448,53 @@ void ControlPlane::check_deadlines(Session& s, std::int64_t now) {
     s.next_hello_challenge_us = now + kHelloChallengeEveryUs;
     p_.feedback.challenge_hello_address(s.slot, now);
   }
+}
+
+// Removing a viewer: its session ends first (its media route goes with it, and it is
+// sent nothing more), then every stream gets a fresh seed for its next epoch that only the
+// remaining viewers are sent. The streams enter that epoch once the seed had time to
+// arrive (commit_rekey_when_delivered); until then they keep sealing in the current one,
+// so the remaining viewers see no gap.
+void ControlPlane::remove_viewers(std::vector<std::uint16_t> chosen, std::int64_t now) {
+  bool removed = false;
+  for (const std::uint16_t slot : chosen) {
+    auto it = sessions_.find(slot);
+    if (it == sessions_.end() || it->second->ended) continue;
+    end(*it->second, SessionEnd::kRemoved, "removed by the host");
+    removed = true;
+  }
+  if (!removed) return;
+  const std::vector<net::SeedMessage> seeds = p_.seeds.rekey();
+  std::size_t remaining = 0;
+  for (const auto& [slot, session] : sessions_)
+    remaining += session->ended ? 0 : 1;
+  for (const net::SeedMessage& seed : seeds) {
+    broadcast(seed);
+    p_.seeds.count_sent(remaining);
+  }
+  for (auto& [slot, session] : sessions_) {
+    if (session->ended) continue;
+    std::size_t written = 0;
+    if (session->connection->flush(&written) == Io::kDone) session->output_moved_us = now;
+  }
+  rekey_staged_us_ = now;
+  std::string epochs;
+  for (const net::SeedMessage& seed : seeds) {
+    epochs += (epochs.empty() ? "" : ", ") + std::string("stream ") +
+              std::to_string(seed.stream_id) + " from epoch " + std::to_string(seed.epoch);
+  }
+  std::fprintf(stderr, "re-keyed for the %zu remaining viewer%s: %s\n", remaining,
+               remaining == 1 ? "" : "s", epochs.c_str());
+}
+
+void ControlPlane::commit_rekey_when_delivered(std::int64_t now) {
+  if (rekey_staged_us_ == 0 || now - rekey_staged_us_ < kRekeyGraceMinUs) return;
+  const bool delivered = std::all_of(sessions_.begin(), sessions_.end(), [](const auto& entry) {
+    return entry.second->ended || entry.second->connection->pending_output() == 0;
+  });
+  if (!delivered && now - rekey_staged_us_ < kRekeyGraceMaxUs) return;
+  p_.seeds.commit_rekey();
+  rekey_staged_us_ = 0;
 }
 
 void ControlPlane::end(Session& s, SessionEnd reason, const std::string& detail) {

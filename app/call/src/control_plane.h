@@ -50,6 +50,17 @@ class ControlPlane {
 
   // From the greeter's thread: a viewer whose agent is ready. Wakes the control plane.
   void hand_over(GreetedViewer viewer);
+  // Any thread, returns at once: the host removes the viewer in `slot`. On its next turn
+  // the control plane ends its session (`removed`, and a bye saying so), which drops its
+  // media route, and re-keys every stream for those who remain.
+  void remove(std::uint16_t slot);
+
+  // How long a re-key's seed has to reach the remaining viewers before the streams use
+  // it: at least kRekeyGraceMinUs, then as soon as every remaining viewer's control
+  // output has gone out, and at most kRekeyGraceMaxUs (a viewer that reads slowly loses
+  // the packets between, not the others).
+  static constexpr std::int64_t kRekeyGraceMinUs = 100'000;
+  static constexpr std::int64_t kRekeyGraceMaxUs = 1'000'000;
   // The control thread's loop, until `stop`; then every viewer is told the sender stopped.
   void run(std::stop_token stop);
 
@@ -68,12 +79,16 @@ class ControlPlane {
   void answer_seed_request(Session& session, const net::SeedRequestMessage& request,
                            std::int64_t now);
   void end(Session& session, SessionEnd reason, const std::string& detail);
+  void remove_viewers(std::vector<std::uint16_t> chosen, std::int64_t now);
+  void commit_rekey_when_delivered(std::int64_t now);
   void broadcast(const net::ControlMessage& message);
 
   Parts p_;
   int wake_[2] = {-1, -1};  // a pipe: hand_over() writes a byte
   std::mutex handed_mutex_;
-  std::vector<GreetedViewer> handed_;  // guarded by handed_mutex_
+  std::vector<GreetedViewer> handed_;    // guarded by handed_mutex_
+  std::vector<std::uint16_t> removals_;  // guarded by handed_mutex_
+  std::int64_t rekey_staged_us_ = 0;     // 0: no re-key waits for its commit
   std::map<std::uint16_t, std::unique_ptr<Session>> sessions_;
   std::map<std::uint16_t, std::uint64_t> instructed_through_;  // stream → last block posted
 };

@@ -30,6 +30,44 @@ void SeedDistributor::distribute(const Deliver& deliver) {
   }
 }
 
+std::vector<net::SeedMessage> SeedDistributor::rekey() {
+  std::vector<net::SeedMessage> messages;
+  for (const std::uint16_t stream : streams_) {
+    net::SeedMessage seed{stream, 0, crypto::Secret::random(crypto::kSeedSize), true};
+    const std::optional<std::uint32_t> epoch = agent_.rekey_outgoing(stream, seed.seed);
+    if (!epoch) {
+      std::fprintf(stderr, "stream %u refused a re-key\n", stream);
+      continue;
+    }
+    seed.epoch = *epoch;
+    generated_.fetch_add(1, std::memory_order_relaxed);
+    rekeys_.fetch_add(1, std::memory_order_relaxed);
+    // What a joiner or a viewer asking again gets as the stream's next seed from now on;
+    // the seed drawn before, which the removed viewer holds, is never handed out again.
+    if (agent_.params().seed_mode == net::SeedMode::kDistributed) {
+      pending_[stream] = net::SeedMessage{stream, seed.epoch, seed.seed, false};
+    }
+    rekeys_staged_[stream] = seed;
+    messages.push_back(std::move(seed));
+  }
+  return messages;
+}
+
+void SeedDistributor::commit_rekey() {
+  for (const auto& [stream, seed] : rekeys_staged_) {
+    if (!agent_.commit_rekey(stream, seed.epoch)) {
+      std::fprintf(stderr, "stream %u refused to enter its re-key epoch %u\n", stream, seed.epoch);
+    }
+  }
+  rekeys_staged_.clear();
+}
+
+const net::SeedMessage* SeedDistributor::pending_rekey(std::uint16_t stream,
+                                                       std::uint32_t epoch) const {
+  auto it = rekeys_staged_.find(stream);
+  return it != rekeys_staged_.end() && it->second.epoch == epoch ? &it->second : nullptr;
+}
+
 const net::SeedMessage* SeedDistributor::pending(std::uint16_t stream, std::uint32_t epoch) const {
   auto it = pending_.find(stream);
   return it != pending_.end() && it->second.epoch == epoch ? &it->second : nullptr;
@@ -61,7 +99,14 @@ void SeedIntake::ask_again(const SessionAgent& agent, const std::vector<std::uin
 
 bool SeedIntake::provide(SessionAgent& agent, const net::SeedMessage& seed, bool allowed) {
   received_.fetch_add(1, std::memory_order_relaxed);
-  if (allowed && agent.provide_seed(seed.stream_id, seed.epoch, seed.seed)) return true;
+  if (allowed && seed.rekey) {
+    if (agent.rekey_incoming(seed.stream_id, seed.epoch, seed.seed)) {
+      rekeys_.fetch_add(1, std::memory_order_relaxed);
+      return true;
+    }
+  } else if (allowed && agent.provide_seed(seed.stream_id, seed.epoch, seed.seed)) {
+    return true;
+  }
   refused_.fetch_add(1, std::memory_order_relaxed);
   return false;
 }

@@ -242,6 +242,16 @@ bool Sender::decide(std::uint64_t id, bool admit) {
   return impl_->host && impl_->host->decide(id, admit);
 }
 
+bool Sender::remove_viewer(std::uint16_t slot) {
+  const std::vector<RosterEntry> viewers = impl_->roster.snapshot();
+  if (std::none_of(viewers.begin(), viewers.end(),
+                   [&](const RosterEntry& viewer) { return viewer.slot == slot; })) {
+    return false;
+  }
+  impl_->control->remove(slot);
+  return true;
+}
+
 std::string Sender::readable_fingerprint() const {
   return crypto::readable_fingerprint(impl_->identity.fingerprint());
 }
@@ -282,6 +292,7 @@ QJsonObject Sender::stats_json() const {
   stats["keyframes_forced"] = static_cast<qint64>(s.keyframes->forced());
   stats["seeds_generated"] = static_cast<qint64>(s.seeds->generated());
   stats["seeds_distributed"] = static_cast<qint64>(s.seeds->distributed());
+  stats["rekeys"] = static_cast<qint64>(s.seeds->rekeys());
   stats["invites_issued"] = static_cast<qint64>(s.invitations.issued());
   stats["invites_used"] = static_cast<qint64>(s.invitations.used());
   if (s.host) {

@@ -102,6 +102,7 @@ QJsonObject Viewer::stats_json() const {
   stats["seeds_received"] = static_cast<qint64>(v.seeds.received());
   stats["seeds_refused"] = static_cast<qint64>(v.seeds.refused());
   stats["seeds_requested"] = static_cast<qint64>(v.seeds.requested());
+  stats["rekeys"] = static_cast<qint64>(v.seeds.rekeys());
   // `fetched` is written before `joined` is set, by the thread that connects.
   if (v.joined.load(std::memory_order_acquire) && v.fetched) {
     QJsonObject agent_info;

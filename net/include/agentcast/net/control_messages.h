@@ -94,6 +94,9 @@ struct SeedMessage {
   std::uint16_t stream_id = 0;
   std::uint32_t epoch = 0;
   crypto::Secret seed;
+  // A re-key (a viewer was removed): the seed replaces what the receiver holds from
+  // `epoch` on, in either seed mode (PROTOCOL.md §11, "Removing a viewer").
+  bool rekey = false;
 };
 
 struct ByeMessage {

@@ -32,6 +32,19 @@ class SeedDistributor {
   // joins now needs it too. Same thread as distribute().
   const net::SeedMessage* pending(std::uint16_t stream, std::uint32_t epoch) const;
 
+  // Re-key (a viewer was removed), both seed modes: draws a fresh seed for the next epoch
+  // of every stream and stages it there (the stream stays in its epoch until
+  // commit_rekey()). Returns the `seed` messages (marked rekey) that every remaining
+  // viewer must be sent before the commit. A pending distributed seed, which the removed
+  // viewer was sent, is replaced. Same thread as distribute().
+  std::vector<net::SeedMessage> rekey();
+  // Lets every stream enter its re-key epoch. Same thread.
+  void commit_rekey();
+  // The re-key a stream has staged for `epoch` and not yet entered: a viewer that joins
+  // meanwhile needs it too.
+  const net::SeedMessage* pending_rekey(std::uint16_t stream, std::uint32_t epoch) const;
+  std::uint64_t rekeys() const noexcept { return rekeys_.load(std::memory_order_relaxed); }
+
   // Sends one seed over a control channel and counts it; false if the channel failed.
   bool send(net::TlsConnection& control, const net::SeedMessage& seed);
   // Counts seeds handed to peers some other way (queued on non-blocking connections).
@@ -47,15 +60,17 @@ class SeedDistributor {
  private:
   SessionAgent& agent_;
   std::vector<std::uint16_t> streams_;
-  std::map<std::uint16_t, net::SeedMessage> pending_;  // by stream id
-  std::atomic<std::uint64_t> generated_{0}, distributed_{0};
+  std::map<std::uint16_t, net::SeedMessage> pending_;        // by stream id
+  std::map<std::uint16_t, net::SeedMessage> rekeys_staged_;  // by stream id, until committed
+  std::atomic<std::uint64_t> generated_{0}, distributed_{0}, rekeys_{0};
 };
 
 // The receiving side of distributed seeds: counts what arrives and what the agent refused.
 class SeedIntake {
  public:
   // Provides `seed` to its incoming stream unless `allowed` is false (a peer naming a
-  // stream that is not its own). A refused seed (unknown stream, or an epoch this end
+  // stream that is not its own); a re-key seed replaces what the stream holds from its
+  // epoch on, in either seed mode. A refused seed (unknown stream, or an epoch this end
   // cannot hold yet) is counted, not fatal: the stream plays on until it reaches that epoch.
   bool provide(SessionAgent& agent, const net::SeedMessage& seed, bool allowed = true);
 
@@ -70,9 +85,11 @@ class SeedIntake {
   std::uint64_t received() const noexcept { return received_.load(std::memory_order_relaxed); }
   std::uint64_t refused() const noexcept { return refused_.load(std::memory_order_relaxed); }
   std::uint64_t requested() const noexcept { return requested_.load(std::memory_order_relaxed); }
+  // Re-key seeds taken (one per stream and removal).
+  std::uint64_t rekeys() const noexcept { return rekeys_.load(std::memory_order_relaxed); }
 
  private:
-  std::atomic<std::uint64_t> received_{0}, refused_{0}, requested_{0};
+  std::atomic<std::uint64_t> received_{0}, refused_{0}, requested_{0}, rekeys_{0};
   std::map<std::uint16_t, std::int64_t> last_asked_us_;  // the asking thread's only
 };
 

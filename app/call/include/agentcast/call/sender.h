@@ -99,6 +99,12 @@ class Sender {
   // out, or it was decided already). Any thread; returns at once.
   bool decide(std::uint64_t id, bool admit);
 
+  // Removes the viewer in `slot` (the N of "viewer N joined", `slot` in stats_json()'s
+  // `viewers`): its session ends with `removed` ("removed by the host"), its media stop at
+  // once, and every stream is re-keyed for the viewers who remain, so it can open nothing
+  // sent after that. False if no such viewer is in. Any thread; returns at once.
+  bool remove_viewer(std::uint16_t slot);
+
   // Runs until `stop` is requested. Then stops every thread and returns.
   void run(std::stop_token stop);
 

@@ -79,6 +79,11 @@ bool SenderRunner::decide(std::uint64_t id, bool admit) {
   return sender_ != nullptr && sender_->decide(id, admit);
 }
 
+bool SenderRunner::remove_viewer(std::uint16_t slot) {
+  const std::lock_guard lock(sender_mutex_);
+  return sender_ != nullptr && sender_->remove_viewer(slot);
+}
+
 void SenderRunner::set_back_volume(float volume) {
   back_volume_ = volume;
   const std::lock_guard lock(sender_mutex_);

@@ -57,6 +57,8 @@ class SenderRunner : public QObject {
   // and the host's answer about one of them (false: it no longer waits).
   std::vector<app::PendingViewer> waiting_viewers() const;
   bool decide(std::uint64_t id, bool admit);
+  // Removes a viewer (Sender::remove_viewer): false if it is gone or nothing runs.
+  bool remove_viewer(std::uint16_t slot);
 
   // Remembered across runs; applied at once to a running sender. Any value 0 .. 1.
   void set_back_volume(float volume);

@@ -152,6 +152,20 @@ QWidget* SenderWindow::make_picture_side() {
           [this](std::uint64_t id, bool admit) { runner_.decide(id, admit); });
   viewers_ = new ViewersTable(side);
   layout->addWidget(viewers_, 1);
+  remove_ = new QPushButton(tr("Remove"), side);
+  remove_->setToolTip(
+      tr("End the selected viewer's session. The others get new keys, so it can decrypt "
+         "nothing sent after this, even if it records their traffic."));
+  remove_->setEnabled(false);
+  layout->addWidget(remove_, 0, Qt::AlignRight);
+  connect(viewers_, &QTableWidget::itemSelectionChanged, this,
+          [this] { remove_->setEnabled(viewers_->selected_slot().has_value()); });
+  connect(remove_, &QPushButton::clicked, this, [this] {
+    if (const std::optional<std::uint16_t> slot = viewers_->selected_slot()) {
+      runner_.remove_viewer(*slot);
+      viewers_->clearSelection();
+    }
+  });
   return side;
 }
 

@@ -56,6 +56,7 @@ class SenderWindow : public QMainWindow {
   SenderPreview* preview() const { return preview_; }
   CallCodePanel* call_code_panel() const { return call_code_; }
   ViewersTable* viewers() const { return viewers_; }
+  QPushButton* remove_button() const { return remove_; }
   AdmissionPanel* admission() const { return admission_; }
   SendingSummary* summary() const { return summary_; }
   QPushButton* start_button() const { return start_; }
@@ -90,6 +91,7 @@ class SenderWindow : public QMainWindow {
   QSlider* back_volume_ = nullptr;
   CallCodePanel* call_code_ = nullptr;
   ViewersTable* viewers_ = nullptr;
+  QPushButton* remove_ = nullptr;  // removes the selected viewer
   AdmissionPanel* admission_ = nullptr;
   SendingSummary* summary_ = nullptr;
   QLabel* state_label_ = nullptr;

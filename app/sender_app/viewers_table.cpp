@@ -12,6 +12,7 @@ ViewersTable::ViewersTable(QWidget* parent) : QTableWidget(0, kColumns, parent) 
       {tr("Name"), tr("Address"), tr("Agent"), tr("Sends back"), tr("Lost"), tr("Latency ms")});
   setEditTriggers(QAbstractItemView::NoEditTriggers);
   setSelectionBehavior(QAbstractItemView::SelectRows);
+  setSelectionMode(QAbstractItemView::SingleSelection);
   setWordWrap(false);
   verticalHeader()->setVisible(false);
   horizontalHeader()->setStretchLastSection(true);
@@ -43,7 +44,17 @@ void ViewersTable::show_viewers(const QJsonArray& viewers) {
       }
       if (cell->text() != cells[column]) cell->setText(cells[column]);
     }
+    item(row, kName)->setData(kSlotRole, v[QLatin1String("slot")].toInt(-1));
   }
+}
+
+std::optional<std::uint16_t> ViewersTable::selected_slot() const {
+  const QList<QTableWidgetItem*> selected = selectedItems();
+  if (selected.isEmpty()) return std::nullopt;
+  const QTableWidgetItem* name = item(selected.front()->row(), kName);
+  const int slot = name != nullptr ? name->data(kSlotRole).toInt() : -1;
+  if (slot < 0 || slot > 0xffff) return std::nullopt;
+  return static_cast<std::uint16_t>(slot);
 }
 
 }  // namespace agentcast::sender_app

@@ -5,6 +5,8 @@
 
 #include <QtCore/QJsonArray>
 #include <QtWidgets/QTableWidget>
+#include <cstdint>
+#include <optional>
 
 namespace agentcast::sender_app {
 
@@ -17,6 +19,11 @@ class ViewersTable : public QTableWidget {
   explicit ViewersTable(QWidget* parent = nullptr);
 
   void show_viewers(const QJsonArray& viewers);
+  // The slot (Sender::remove_viewer) of the selected viewer, if a row is selected.
+  std::optional<std::uint16_t> selected_slot() const;
+
+ private:
+  static constexpr int kSlotRole = Qt::UserRole + 1;  // on each row's name cell
 };
 
 }  // namespace agentcast::sender_app

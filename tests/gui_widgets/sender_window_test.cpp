@@ -253,6 +253,66 @@ TEST_F(SenderWindowTest, AViewerAppearsInTheTable) {
   EXPECT_TRUE(wait_for([&] { return viewer.done(); }));
 }
 
+TEST_F(SenderWindowTest, RemoveEndsTheSelectedViewersSessionAndReKeysTheOthers) {
+  app::SenderOptions options = quick_sender_options(dir_);
+  options.agent = "receive-only";  // a broadcast
+  options.max_viewers = 2;
+  auto window = open_window(options);
+  start(*window);
+  const QString code = window->call_code_panel()->call_code();
+  auto stat = [&](const char* key, const char* inner = nullptr) {
+    const QJsonObject stats = window->stats_json();
+    if (inner == nullptr) return stats[QLatin1String(key)].toInteger(-1);
+    return stats[QLatin1String(key)].toObject()[QLatin1String(inner)].toInteger(0);
+  };
+  // The viewer to be removed keeps what its sender told it when the session ended.
+  std::atomic<bool> removed_done{false};
+  std::string removed_reason;  // written before removed_done
+  app::ViewerOptions goes_options = quick_viewer_options(code, dir_);
+  goes_options.name = "goes";
+  std::jthread goes([&](std::stop_token stop) {
+    try {
+      app::Viewer viewer(goes_options);
+      viewer.run(stop);
+      removed_reason = viewer.end_reason();
+    } catch (const std::exception& e) {
+      removed_reason = std::string("failed: ") + e.what();
+    }
+    removed_done = true;
+  });
+  app::ViewerOptions stays_options = quick_viewer_options(code, dir_);
+  stays_options.name = "stays";
+  // Two viewers storing one agent in one cache at once would race.
+  stays_options.agent_cache = dir_.filePath(QStringLiteral("stays-agents")).toStdString();
+  ViewerThread stays(stays_options);
+
+  ViewersTable* table = window->viewers();
+  ASSERT_TRUE(wait_for([&] { return table->rowCount() == 2; })) << stays.error();
+  EXPECT_FALSE(window->remove_button()->isEnabled()) << "nobody selected";
+  int row = -1;
+  for (int r = 0; r < table->rowCount(); ++r) {
+    if (table->item(r, ViewersTable::kName)->text() == QStringLiteral("goes")) row = r;
+  }
+  ASSERT_GE(row, 0);
+  table->selectRow(row);
+  ASSERT_TRUE(window->remove_button()->isEnabled());
+  QTest::mouseClick(window->remove_button(), Qt::LeftButton);
+
+  ASSERT_TRUE(wait_for([&] { return removed_done.load(); })) << "the removed viewer plays on";
+  EXPECT_EQ(removed_reason, "removed by the host");
+  ASSERT_TRUE(wait_for([&] { return stat("sessions_ended_by_reason", "removed") == 1; }));
+  EXPECT_EQ(stat("rekeys"), 2) << "video and audio";
+  ASSERT_TRUE(wait_for([&] { return table->rowCount() == 1; }));
+  EXPECT_EQ(table->item(0, ViewersTable::kName)->text(), QStringLiteral("stays"));
+  const QJsonObject ended =
+      window->stats_json()[QLatin1String("sessions_ended")].toArray()[0].toObject();
+  EXPECT_EQ(ended[QLatin1String("name")].toString(), QStringLiteral("goes"));
+  EXPECT_EQ(ended[QLatin1String("reason")].toString(), QStringLiteral("removed"));
+  EXPECT_FALSE(stays.done()) << stays.error();
+  goes.join();
+  EXPECT_LT(stop_and_measure_freeze(*window), 300);
+}
+
 TEST_F(SenderWindowTest, ABroadcastShipsReceiveOnlyAgents) {
   app::SenderOptions options = quick_sender_options(dir_);
   options.agent = "receive-only";

@@ -1,5 +1,9 @@
 #include "adversarial/harness.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <cstdlib>
@@ -176,6 +180,25 @@ Stage::~Stage() {
     sender_->signal(SIGINT);
     sender_->wait_for(10s);
   }
+  if (host_input_ >= 0) ::close(host_input_);
+}
+
+void Stage::take_host_input() {
+  const std::string fifo = dir_ + "/host-input";
+  ::unlink(fifo.c_str());
+  if (::mkfifo(fifo.c_str(), 0600) != 0) throw std::runtime_error("cannot make " + fifo);
+  // Read and write: opening never waits for the other end, and the sender's reads see no
+  // end of input while the test holds it.
+  host_input_ = ::open(fifo.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (host_input_ < 0) throw std::runtime_error("cannot open " + fifo);
+}
+
+void Stage::tell_sender(const std::string& line) {
+  if (host_input_ < 0) throw std::runtime_error("the sender's input was not taken");
+  const std::string text = line + "\n";
+  if (::write(host_input_, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    throw std::runtime_error("cannot write to the sender's input");
+  }
 }
 
 void Stage::start_sender(const std::vector<std::string>& extra, int max_viewers) {
@@ -204,6 +227,11 @@ void Stage::start_sender(const std::vector<std::string>& extra, int max_viewers)
                                    "--agent-cache",
                                    dir_ + "/sender-agents"};
   args.insert(args.end(), extra.begin(), extra.end());
+  if (host_input_ >= 0) {
+    // The process's standard input is /dev/null; a shell that execs the sender puts the
+    // test's pipe there instead (the pid stays the same).
+    args.insert(args.begin(), {"/bin/sh", "-c", "exec \"$0\" \"$@\" < '" + dir_ + "/host-input'"});
+  }
   sender_ = std::make_unique<ChildProcess>(args, dir_ + "/sender.out", dir_ + "/sender.err");
   const std::string code_file = dir_ + "/code.txt";
   if (!wait_until([&] { return read_file(code_file).find('\n') != std::string::npos; }, 30s)) {

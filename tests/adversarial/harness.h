@@ -225,6 +225,11 @@ class Stage {
   // Starts `agentcast send` with the test picture and tone and `extra` (which may repeat
   // an option to override it), and waits for its call code. Throws if there is none.
   void start_sender(const std::vector<std::string>& extra, int max_viewers = 16);
+  // Before start_sender(): the sender's standard input becomes a pipe of the test's, so
+  // that it can type the host's commands (tell_sender).
+  void take_host_input();
+  // Writes `line` and a newline to the sender's standard input. Throws if it cannot.
+  void tell_sender(const std::string& line);
   const Invitation& invitation() const { return *invitation_; }
   // The single-use invitations the sender printed (`--invites N`), in order.
   std::vector<Invitation> invites() const;
@@ -251,6 +256,7 @@ class Stage {
   std::string dir_;
   std::unique_ptr<ChildProcess> sender_;
   std::optional<Invitation> invitation_;
+  int host_input_ = -1;  // the write end of the sender's standard input, if taken
   std::vector<std::unique_ptr<ViewerProcess>> viewers_;
   int sender_exit_ = -1;
   QJsonObject final_stats_;

@@ -203,10 +203,11 @@ int run_send(const std::vector<std::string>& args) {
   if (options.insecure_reference_units) {
     std::fprintf(stderr, "WARNING: the insecure LFSR reference units are enabled\n");
   }
-  HostPrompt prompt(*sender, options.ask_host);
   {
     RunControl control(command.duration_s, command.stats_json,
                        [&] { return sender->stats_json(); });
+    // After RunControl, so that its thread inherits the blocked SIGINT/SIGTERM.
+    HostPrompt prompt(*sender, options.ask_host);
     sender->run(control.token());
   }
   return kExitOk;

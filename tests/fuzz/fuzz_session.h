@@ -52,6 +52,10 @@ inline constexpr std::uint8_t kFlagInstructed = 0x02;
 // Instructed lanes post each block's instructions as the sender starts the block before
 // it (the latest the protocol allows) unless posting is paused. These ops add to that.
 inline constexpr std::uint8_t kSeedInstruction = 0x10;
+// A seed op with this bit (and not kSeedInstruction) re-keys the lane: a fresh seed for
+// the sender's next epoch, staged and committed, and given to the receiver (both ends or
+// neither: a receiver that cannot take it would refuse everything after it).
+inline constexpr std::uint8_t kSeedRekey = 0x80;
 enum class InstructionOp : std::uint8_t {
   kPostAhead = 0,   // the sender's runs of block (sender's block + offset)
   kPostBehind = 1,  // the sender's runs of block (receiver's highest block - offset)
@@ -140,6 +144,15 @@ inline crypto::Secret distributed_seed(std::uint32_t epoch) {
   std::array<std::uint8_t, crypto::kSeedSize> bytes{};
   for (std::size_t i = 0; i < bytes.size(); ++i)
     bytes[i] = static_cast<std::uint8_t>(0xC3 ^ (i * 11) ^ (epoch >> (8 * (i % 4))));
+  return crypto::Secret(bytes);
+}
+
+// The seed of a re-key of `epoch`: unlike distributed_seed(), which the removed viewer of
+// the protocol would hold.
+inline crypto::Secret rekey_seed(std::uint32_t epoch) {
+  std::array<std::uint8_t, crypto::kSeedSize> bytes{};
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<std::uint8_t>(0x5A ^ (i * 7) ^ (epoch >> (8 * (i % 4))));
   return crypto::Secret(bytes);
 }
 

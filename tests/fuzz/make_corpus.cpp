@@ -209,6 +209,25 @@ void make(Writer& out) {
     out.write("distributed_seeds_lane2", in);
   }
 
+  // Re-keys (a viewer removed), in every lane: packets before and after, old ones replayed
+  // and reordered across the change, distributed seeds handed out before it dropped.
+  for (std::size_t lane = 0; lane < kLaneCount; ++lane) {
+    Input in;
+    in.seed(lane, 3);  // distributed lanes: the next seed, which the re-key replaces
+    for (int i = 0; i < 30; ++i)
+      in.seal(lane, 4, {kNoMutation}, static_cast<OutMode>(i % 2));
+    in.seed(lane, kSeedRekey);
+    in.seed(lane, 0 | 1 << 2);  // refused until the re-key's epoch is entered
+    for (int i = 0; i < 40; ++i)
+      in.seal(lane, 4, {kNoMutation});
+    in.history(lane, 45, {kNoMutation});
+    in.seed(lane, kSeedRekey);
+    in.seed(lane, 3);
+    for (int i = 0; i < 40; ++i)
+      in.seal(lane, 4, {kNoMutation});
+    out.write("rekey_lane" + std::to_string(lane), in);
+  }
+
   // Mutated packets: every header byte, the ciphertext, the tag, truncation and
   // extension; most followed by the genuine packet.
   for (std::size_t lane = 0; lane < kLaneCount; ++lane) {

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -163,6 +164,15 @@ class ReceiverModel {
       seeded_.erase(seeded_.begin());
   }
 
+  // ReceivingSection::rekey with a well-formed seed, of an epoch after the current one:
+  // what was held from `epoch` on is replaced by that one seed.
+  bool rekey(std::uint64_t epoch) {
+    if (epoch > current_ + kFuture || epoch < oldest_) return false;
+    seeded_.erase(seeded_.lower_bound(epoch), seeded_.end());
+    seeded_.insert(epoch);
+    return true;
+  }
+
   // ReceivingSection::provide_seed with a well-formed seed.
   bool provide_seed(std::uint64_t epoch) {
     if (synchronized_ || epoch > current_ + kFuture || epoch < oldest_) return false;
@@ -219,6 +229,7 @@ struct Lane {
   bool instructed;
   std::optional<std::uint64_t> posted;  // the highest block the control channel posted
   bool posting_paused = false;
+  bool rekey_pending = false;  // committed, not yet entered: set_next_seed is refused
 };
 
 // What the inputs so far reached, for AgentcastFuzzReplayReport().
@@ -613,6 +624,7 @@ std::optional<std::vector<std::uint8_t>> seal(Lane& lane, std::size_t size, bool
     return std::nullopt;
   }
   FUZZ_CHECK(result.status == net::SealStatus::kOk);
+  lane.rekey_pending = false;
   FUZZ_CHECK(result.size == packet.size());
   FUZZ_CHECK(tx.next_sequence() == sequence + 1);
   FUZZ_CHECK(tx.stats().packets_sealed == sealed_before + 1);
@@ -639,14 +651,32 @@ void deliver_sealed(Lane& lane, const Mutation& mutation, std::vector<std::uint8
   }
 }
 
+// The host removed a viewer (PROTOCOL.md §11): the sender's next epoch gets a fresh seed,
+// which the receiver is given before any packet of that epoch is sealed.
+void rekey_op(Lane& lane) {
+  if (lane.sender.epoch() == std::numeric_limits<std::uint32_t>::max()) return;
+  const std::uint32_t epoch = lane.sender.epoch() + 1;
+  FUZZ_CHECK(epoch > lane.model.current());
+  const crypto::Secret seed = rekey_seed(epoch);
+  if (!lane.model.rekey(epoch)) {
+    FUZZ_CHECK(!lane.receiver.rekey(epoch, seed));
+    return;
+  }
+  FUZZ_CHECK(lane.sender.prepare_rekey(seed) == std::optional<std::uint32_t>(epoch));
+  FUZZ_CHECK(lane.receiver.rekey(epoch, seed));
+  FUZZ_CHECK(lane.sender.commit_rekey(epoch));
+  lane.rekey_pending = true;
+}
+
 void seed_op(Lane& lane, std::uint8_t arg) {
+  if ((arg & kSeedRekey) != 0) return rekey_op(lane);
   const bool distributed = lane.config.seed_mode == net::SeedMode::kDistributed;
   const std::uint64_t offset = (arg >> 2) % 4U;
   switch (arg & 3U) {
     case 0: {  // the sender's next seed, at an offset from its epoch
       const auto epoch = static_cast<std::uint32_t>(lane.sender.epoch() + offset);
       const bool ok = lane.sender.set_next_seed(epoch, distributed_seed(epoch));
-      FUZZ_CHECK(ok == (distributed && offset == 1));
+      FUZZ_CHECK(ok == (distributed && offset == 1 && !lane.rekey_pending));
       break;
     }
     case 1: {  // a receiver seed, at an offset from its epoch
@@ -664,7 +694,8 @@ void seed_op(Lane& lane, std::uint8_t arg) {
     }
     default: {  // both ends' next seeds
       const std::uint32_t tx_epoch = lane.sender.epoch() + 1;
-      FUZZ_CHECK(lane.sender.set_next_seed(tx_epoch, distributed_seed(tx_epoch)) == distributed);
+      FUZZ_CHECK(lane.sender.set_next_seed(tx_epoch, distributed_seed(tx_epoch)) ==
+                 (distributed && !lane.rekey_pending));
       const std::uint32_t rx_epoch = lane.receiver.current_epoch() + 1;
       const bool ok = lane.receiver.provide_seed(rx_epoch, distributed_seed(rx_epoch));
       FUZZ_CHECK(ok == lane.model.provide_seed(rx_epoch));

@@ -335,10 +335,13 @@ TEST_F(Broadcast, KilledViewerCostsTheOthersNothing) {
   EXPECT_TRUE(run_->sender_running_after_kill);
   EXPECT_EQ(count_of(run_->sender_err, " left: "), 1U)
       << run_->sender_err;  // "viewer N left: DETAIL [REASON]"
-  // The others go on as before: their share of the frames (checked above) and no freeze.
+  // The others go on as before: their share of the frames (checked above) and no freeze;
+  // and they were moved to keys the one that left never had (a re-key after it left).
+  EXPECT_GE(run_->sender["rekeys"].toInt(), 1) << run_->sender_err;
   for (const ViewerRun* v : survivors()) {
     EXPECT_LT(v->stats["longest_video_gap_ms"].toDouble(), 1000) << v->name;
     EXPECT_EQ(v->stats["decrypt_failures"].toInt(), 0) << v->name;
+    EXPECT_GE(v->stats["rekeys"].toInt(), 1) << v->name;
   }
   EXPECT_LT(run_->late.stats["longest_video_gap_ms"].toDouble(), 1000);
 }

@@ -86,6 +86,13 @@ void ControlPlane::run(std::stop_token stop) {
       std::erase_if(sessions_, [](const auto& entry) { return entry.second->ended; });
     }
     commit_rekey_when_delivered(now);
+    // A viewer that left, or was ended for what it did, keeps the keys it had: those who
+    // remain move on without it too (DESIGN rule 9). One re-key at a time: a viewer that
+    // left while one was staged may hold its seed, so another follows the commit.
+    if (rekey_after_leave_ && rekey_staged_us_ == 0) {
+      rekey_after_leave_ = false;
+      stage_rekey(now);
+    }
     for (GreetedViewer& greeted : handed)
       admit(std::move(greeted), now);
     distribute_seeds();
@@ -464,6 +471,12 @@ void ControlPlane::remove_viewers(std::vector<std::uint16_t> chosen, std::int64_
     removed = true;
   }
   if (!removed) return;
+  stage_rekey(now);
+}
+
+// Every stream gets a fresh seed for its next epoch, sent only to the viewers still in
+// the call (and to a joiner before the streams enter it).
+void ControlPlane::stage_rekey(std::int64_t now) {
   const std::vector<net::SeedMessage> seeds = p_.seeds.rekey();
   std::size_t remaining = 0;
   for (const auto& [slot, session] : sessions_)
@@ -508,6 +521,7 @@ void ControlPlane::end(Session& s, SessionEnd reason, const std::string& detail)
     return;
   }
   const std::optional<RosterEntry> viewer = p_.roster.remove(s.slot);
+  if (reason != SessionEnd::kRemoved) rekey_after_leave_ = true;  // removal stages its own
   std::fprintf(stderr, "viewer %u left: %s [%s]\n", s.slot, detail.c_str(),
                std::string(to_string(reason)).c_str());
   p_.counters.sessions.add(EndedSession{s.slot, viewer ? viewer->name : std::string(),

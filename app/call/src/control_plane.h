@@ -80,6 +80,7 @@ class ControlPlane {
                            std::int64_t now);
   void end(Session& session, SessionEnd reason, const std::string& detail);
   void remove_viewers(std::vector<std::uint16_t> chosen, std::int64_t now);
+  void stage_rekey(std::int64_t now);
   void commit_rekey_when_delivered(std::int64_t now);
   void broadcast(const net::ControlMessage& message);
 
@@ -89,6 +90,7 @@ class ControlPlane {
   std::vector<GreetedViewer> handed_;    // guarded by handed_mutex_
   std::vector<std::uint16_t> removals_;  // guarded by handed_mutex_
   std::int64_t rekey_staged_us_ = 0;     // 0: no re-key waits for its commit
+  bool rekey_after_leave_ = false;       // a viewer left: re-key once none is staged
   std::map<std::uint16_t, std::unique_ptr<Session>> sessions_;
   std::map<std::uint16_t, std::uint64_t> instructed_through_;  // stream → last block posted
 };

@@ -57,8 +57,14 @@ bool ReceivingSection::rekey(std::uint32_t epoch, const crypto::Secret& seed) no
       epochs_[chain_->epoch()].seed = chain_->seed();
     }
   }
-  // Their keys and seeds are wiped as they are freed.
-  epochs_.erase(epochs_.lower_bound(epoch), epochs_.end());
+  // Their keys and seeds are wiped as they are freed. Synchronized: every later epoch came
+  // from the old chain. Distributed: a later epoch's seed can only have been drawn after
+  // the re-key (the re-key replaces the sender's next seed), so it stays.
+  if (chain_) {
+    epochs_.erase(epochs_.lower_bound(epoch), epochs_.end());
+  } else {
+    epochs_.erase(epoch);
+  }
   HeldEpoch& held = epochs_[epoch];
   held.seed = seed;
   if (chain_) chain_.emplace(seed, epoch);

@@ -68,6 +68,10 @@ std::optional<std::uint32_t> SendingSection::prepare_rekey(const crypto::Secret&
 bool SendingSection::commit_rekey(std::uint32_t epoch) noexcept {
   if (!rekey_staged_ || epoch != keys_->epoch() + 1) return false;
   rekey_committed_ = true;
+  // Entered now, not on the next packet: none may be sealed for long (nobody watches),
+  // and a viewer joining meanwhile must be given the re-key epoch's state, not the old
+  // epoch's, whose chain a viewer that left could follow.
+  maybe_change_epoch();
   return true;
 }
 

@@ -77,8 +77,9 @@ class SendingSection {
   // set_next_seed() is refused. Staging again before the commit replaces the seed.
   // Returns the re-key epoch; empty at the last epoch or for a seed of the wrong size.
   std::optional<std::uint32_t> prepare_rekey(const crypto::Secret& seed) noexcept;
-  // The staged re-key of `epoch` takes effect: the next packet is sealed in it. False if
-  // no re-key of that epoch is staged.
+  // The staged re-key of `epoch` takes effect at once: epoch() and current_seed() are the
+  // re-key's, and the next packet is sealed in it. False if no re-key of that epoch is
+  // staged.
   bool commit_rekey(std::uint32_t epoch) noexcept;
 
   // Instructed selection: the runs of schedule block `block` (the sequence numbers

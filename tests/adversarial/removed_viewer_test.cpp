@@ -158,7 +158,27 @@ void play(RemovedRun& r, const std::string& mode) {
   wait_until([&] { return recording.bye().has_value(); }, 5s);
   r.bye = recording.bye().value_or("");
   const auto removed = Clock::now();
-  wait_until([&] { return Clock::now() >= removed + kAfterRemoval; }, kAfterRemoval + 1s);
+  // Watch until the tap holds enough of the call after the re-key — more than 300 packets,
+  // some of them two epochs past it — however slowly this machine (or a sanitizer build)
+  // seals; and at least kAfterRemoval, for the remaining viewer's gaps.
+  auto enough_after_rekey = [&] {
+    std::uint64_t after = 0;
+    bool two_epochs_past = false;
+    for (const auto& datagram : relay.copies()) {
+      net::PacketHeader header;
+      if (net::parse_path_challenge(datagram) ||
+          net::parse_header(datagram, header) != net::HeaderStatus::kOk) {
+        continue;
+      }
+      const auto rekey = r.rekey_epoch.find(header.stream_id);
+      if (rekey == r.rekey_epoch.end() || header.epoch < rekey->second) continue;
+      ++after;
+      two_epochs_past = two_epochs_past || header.epoch >= rekey->second + 2;
+    }
+    return after > 400 && two_epochs_past;
+  };
+  wait_until([&] { return Clock::now() >= removed + kAfterRemoval && enough_after_rekey(); },
+             kAfterRemoval + 30s);
 
   stage.finish();
   control.request_stop();

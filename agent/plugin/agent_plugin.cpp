@@ -15,6 +15,7 @@
 
 #include "agentcast/agent/media_agent.h"
 #include "agentcast/agent/plugin_abi.h"
+#include "agentcast/crypto/origin_tag.h"
 
 struct agentcast_agent {
   agentcast::agent::MediaAgent core;
@@ -30,6 +31,7 @@ namespace net = agentcast::net;
 static_assert(AGENTCAST_SEED_SIZE == crypto::kSeedSize);
 static_assert(AGENTCAST_SESSION_ID_SIZE == sizeof(crypto::SessionId));
 static_assert(AGENTCAST_STATUS_SLOTS >= net::kOpenStatusCount);
+static_assert(AGENTCAST_ORIGIN_TAG_SIZE == crypto::kOriginTagSize);
 
 #ifdef AGENTCAST_AGENT_RECEIVE_ONLY
 constexpr std::uint32_t kCapabilities = AGENTCAST_CAP_RECEIVE;
@@ -98,6 +100,7 @@ SessionParams params_from(const agentcast_session_params& in) {
   params.select_mode = static_cast<net::SelectMode>(in.select_mode);
   params.packets_per_epoch = in.packets_per_epoch;
   params.mtu = in.mtu;
+  params.origin_tags = in.origin_tags != 0;
   return params;
 }
 
@@ -275,6 +278,33 @@ int rekey_incoming(agentcast_agent* agent, std::uint16_t stream_id, std::uint32_
   }
 }
 
+int add_origin_key(agentcast_agent* agent, std::uint32_t viewer,
+                   const std::uint8_t seed[AGENTCAST_SEED_SIZE]) {
+  if (!MediaAgent::kCanSend) return AGENTCAST_E_UNSUPPORTED;
+  if (seed == nullptr) return AGENTCAST_E_INVALID;
+  try {
+    return agent->core.add_origin_key(viewer, seed_from(seed)) ? AGENTCAST_OK
+                                                               : AGENTCAST_E_INTERNAL;
+  } catch (...) {
+    return AGENTCAST_E_INTERNAL;
+  }
+}
+
+int remove_origin_key(agentcast_agent* agent, std::uint32_t viewer) {
+  if (!MediaAgent::kCanSend) return AGENTCAST_E_UNSUPPORTED;
+  return guarded(nullptr, 0, [&] { agent->core.remove_origin_key(viewer); });
+}
+
+int tag_for_viewer(agentcast_agent* agent, std::uint32_t viewer, std::uint8_t* packet,
+                   std::size_t size, std::size_t capacity, std::size_t* tagged_size) {
+  if (!MediaAgent::kCanSend) return AGENTCAST_E_UNSUPPORTED;
+  if (packet == nullptr || tagged_size == nullptr) return AGENTCAST_E_INVALID;
+  const std::size_t tagged =
+      agent->core.tag_for_viewer(viewer, crypto::MutableBytes(packet, capacity), size);
+  *tagged_size = tagged;
+  return tagged == 0 ? AGENTCAST_E_REFUSED : AGENTCAST_OK;
+}
+
 int instructions(agentcast_agent* agent, std::uint16_t stream_id, std::uint64_t block,
                  agentcast_unit_run* runs, std::size_t capacity, std::size_t* count) {
   if (!MediaAgent::kCanSend) return AGENTCAST_E_UNSUPPORTED;
@@ -384,6 +414,9 @@ constexpr agentcast_agent_api kApi = {
     rekey_outgoing,
     commit_rekey,
     rekey_incoming,
+    add_origin_key,
+    remove_origin_key,
+    tag_for_viewer,
 };
 
 }  // namespace

@@ -40,12 +40,13 @@ agentcast_session_params to_abi(const SessionParams& params, Role role) {
   abi.unit_count = static_cast<std::uint32_t>(params.units.units.size());
   abi.mtu = static_cast<std::uint32_t>(params.mtu);
   abi.packets_per_epoch = params.packets_per_epoch;
+  abi.origin_tags = params.origin_tags ? 1 : 0;
   return abi;
 }
 
 AgentSession::AgentSession(std::shared_ptr<const AgentLibrary> library, SessionParams params,
                            Role role)
-    : library_(std::move(library)), api_(library_->api()), params_(std::move(params)) {
+    : library_(std::move(library)), api_(library_->api()), params_(std::move(params)), role_(role) {
   const agentcast_session_params abi = to_abi(params_, role);
   ErrorText error{};
   check(api_.create(&abi, &agent_, error.data(), error.size()), error,
@@ -156,6 +157,27 @@ std::optional<std::uint32_t> AgentSession::rekey_outgoing(std::uint16_t stream_i
 
 bool AgentSession::commit_rekey(std::uint16_t stream_id, std::uint32_t epoch) noexcept {
   return api_.commit_rekey(agent_, stream_id, epoch) == AGENTCAST_OK;
+}
+
+bool AgentSession::add_origin_key(std::uint32_t viewer,
+                                  const crypto::Secret& viewer_seed) noexcept {
+  if (viewer_seed.size() != AGENTCAST_SEED_SIZE) return false;
+  return api_.add_origin_key(agent_, viewer, viewer_seed.bytes().data()) == AGENTCAST_OK;
+}
+
+void AgentSession::remove_origin_key(std::uint32_t viewer) noexcept {
+  api_.remove_origin_key(agent_, viewer);
+}
+
+std::size_t AgentSession::tag_for_viewer(std::uint32_t viewer, crypto::MutableBytes packet,
+                                         std::size_t size) noexcept {
+  std::size_t tagged = 0;
+  if (api_.tag_for_viewer(agent_, viewer, packet.data(), size, packet.size(), &tagged) !=
+      AGENTCAST_OK) {
+    return 0;
+  }
+  // The agent's answer is checked, not trusted: the copy must fit the buffer it was given.
+  return tagged == size + AGENTCAST_ORIGIN_TAG_SIZE && tagged <= packet.size() ? tagged : 0;
 }
 
 bool AgentSession::rekey_incoming(std::uint16_t stream_id, std::uint32_t epoch,

@@ -77,7 +77,8 @@ SendCommand parse_send_command(const std::vector<std::string>& args,
                         "--duration",      "--stats-json",    "--keyframe-interval",
                         "--epoch-packets", "--image-seconds", "--name",
                         "--record-back",   "--snapshot-back", "--audio-out",
-                        "--agent-dir",     "--agent-cache",   "--invites"},
+                        "--agent-dir",     "--agent-cache",   "--invites",
+                        "--origin-auth"},
                        extra_valued),
                   with({"--loop", "--insecure-reference-units", "--ask"}, extra_flags));
   SendCommand command;
@@ -107,6 +108,11 @@ SendCommand parse_send_command(const std::vector<std::string>& args,
   options.identity_path = o.value("--identity").value_or("");
   options.media.loop = o.flag("--loop");
   options.insecure_reference_units = o.flag("--insecure-reference-units");
+  const std::string origin = o.value("--origin-auth").value_or("on");
+  if (origin != "on" && origin != "off") {
+    throw std::invalid_argument("--origin-auth must be on or off, not '" + origin + "'");
+  }
+  options.origin_tags = origin == "on";
   options.name = o.value("--name").value_or(options.name);
   if (auto seconds = o.value("--image-seconds"))
     options.media.seconds_per_image = std::stod(*seconds);

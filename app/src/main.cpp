@@ -25,6 +25,7 @@ constexpr const char* kUsage =
     "            [--epoch-packets N] [--agent-dir DIR] [--agent-cache DIR]\n"
     "            [--call-code-file PATH] [--invites N] [--ask] [--duration S] [--stats-json PATH]\n"
     "            [--record-back PATH.mkv] [--snapshot-back PATH.png] [--audio-out ...]\n"
+    "            [--origin-auth on|off]  (off: only to measure what it costs)\n"
     "  view      CALLCODE: receive, decrypt and play\n"
     "            [--headless] [--record PATH.mkv] [--snapshot PATH.png]\n"
     "            [--audio-out default|none|wav:PATH] [--latency MS] [--duration S]\n"

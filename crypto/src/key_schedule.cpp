@@ -15,6 +15,7 @@ namespace {
 constexpr std::string_view kNextSeedLabel = "agentcast/v1/next-seed";
 constexpr std::string_view kUnitKeyLabel = "agentcast/v1/unit-key";
 constexpr std::string_view kSelectionLabel = "agentcast/v1/selection";
+constexpr std::string_view kOriginLabel = "agentcast/v1/origin";
 
 struct KdfCtxFree {
   void operator()(EVP_KDF_CTX* ctx) const noexcept { EVP_KDF_CTX_free(ctx); }
@@ -110,6 +111,11 @@ bool derive_selection_key(const Secret& epoch_seed, const StreamLabel& label, st
   Info info(kSelectionLabel);
   info.put_stream(label, epoch);
   return hkdf_sha256(epoch_seed.bytes(), label.session, info.bytes(), 32, key);
+}
+
+bool derive_origin_key(const Secret& viewer_seed, const SessionId& session, Secret& key) noexcept {
+  Info info(kOriginLabel);
+  return hkdf_sha256(viewer_seed.bytes(), session, info.bytes(), 32, key);
 }
 
 Nonce nonce_for_sequence(std::uint64_t sequence) noexcept {

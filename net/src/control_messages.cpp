@@ -88,6 +88,7 @@ struct Encoder {
                                                   : QStringLiteral("instructed"));
     map.insert(QStringLiteral("packets_per_epoch"), static_cast<qint64>(p.packets_per_epoch));
     map.insert(QStringLiteral("mtu"), static_cast<qint64>(p.mtu));
+    if (p.origin_tags) map.insert(QStringLiteral("origin_tags"), true);
     map.insert(QStringLiteral("viewer_slot"), m.viewer_slot);
     if (m.send_back) map.insert(QStringLiteral("send_back"), true);
     QCborArray streams;
@@ -229,6 +230,7 @@ std::optional<ControlMessage> decode_session(Reader& r, std::string& error) {
   const std::string select_mode = r.text("select_mode", 0, kMaxString);
   p.packets_per_epoch = static_cast<std::uint64_t>(r.integer("packets_per_epoch", 1, INT64_MAX));
   p.mtu = static_cast<std::uint32_t>(r.integer("mtu", kMinMtu, kMaxMtu));
+  p.origin_tags = r.optional_boolean("origin_tags");
   m.viewer_slot = static_cast<std::uint16_t>(r.integer("viewer_slot", 0, 0xFF));
   m.send_back = r.optional_boolean("send_back");
   const QCborArray streams = r.array("streams", 0, kMaxStreams);

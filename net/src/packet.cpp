@@ -28,8 +28,10 @@ void store_be(std::uint8_t* p, std::uint64_t v, int bytes) noexcept {
 HeaderStatus parse_header(Bytes packet, PacketHeader& header) noexcept {
   if (packet.size() < kHeaderSize) return HeaderStatus::kTruncated;
   if (packet[0] != kProtocolVersion) return HeaderStatus::kBadVersion;
-  if (!valid_kind(packet[1])) return HeaderStatus::kBadFlags;
-  header.kind = static_cast<MediaKind>(packet[1]);
+  const std::uint8_t kind = packet[1] & static_cast<std::uint8_t>(~kOriginTaggedFlag);
+  if (!valid_kind(kind)) return HeaderStatus::kBadFlags;
+  header.kind = static_cast<MediaKind>(kind);
+  header.origin_tagged = (packet[1] & kOriginTaggedFlag) != 0;
   header.stream_id = static_cast<std::uint16_t>(load_be(&packet[2], 2));
   header.epoch = static_cast<std::uint32_t>(load_be(&packet[4], 4));
   header.sequence = load_be(&packet[8], 6);
@@ -38,7 +40,8 @@ HeaderStatus parse_header(Bytes packet, PacketHeader& header) noexcept {
 
 void write_header(const PacketHeader& header, std::span<std::uint8_t, kHeaderSize> out) noexcept {
   out[0] = kProtocolVersion;
-  out[1] = static_cast<std::uint8_t>(header.kind);
+  out[1] = static_cast<std::uint8_t>(static_cast<std::uint8_t>(header.kind) |
+                                     (header.origin_tagged ? kOriginTaggedFlag : 0));
   store_be(&out[2], header.stream_id, 2);
   store_be(&out[4], header.epoch, 4);
   store_be(&out[8], header.sequence, 6);

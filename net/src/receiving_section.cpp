@@ -24,6 +24,12 @@ ReceivingSection::ReceivingSection(const SectionConfig& config, crypto::Secret i
   if (config_.select_mode == SelectMode::kInstructed) {
     instructed_ = std::make_unique<InstructedBlocks>();
   }
+  if (config_.origin_tagged) {
+    if (!config_.origin_key) throw std::invalid_argument("an origin-tagged stream needs its key");
+    origin_.emplace(*config_.origin_key);
+    config_.origin_key.reset();  // wiped: the tag context holds what it needs
+    if (!origin_->keyed()) throw std::runtime_error("cannot key the origin tag (OpenSSL failure)");
+  }
 }
 
 // The receiver of instructed selection never computes a schedule: its epoch keys hold
@@ -267,9 +273,21 @@ OpenResult ReceivingSection::open(Bytes packet, MutableBytes out) noexcept {
   }
   const PacketHeader& header = result.header;
   auto reject = [&](OpenStatus status) { return finish({status, header, 0}); };
-  if (packet.size() < kPacketOverhead) return reject(OpenStatus::kTruncated);
+  if (packet.size() < config_.overhead()) return reject(OpenStatus::kTruncated);
   if (header.stream_id != config_.label.stream_id || header.kind != config_.kind) {
     return reject(OpenStatus::kWrongStream);
+  }
+  if (header.origin_tagged != config_.origin_tagged) {
+    return reject(config_.origin_tagged ? OpenStatus::kWrongOrigin : OpenStatus::kBadFlags);
+  }
+  if (origin_) {
+    // First, and for every packet: a member of the group holds the keys below, only the
+    // sender holds this one.
+    const std::size_t tagged_size = packet.size() - crypto::kOriginTagSize;
+    if (!origin_->verify(packet.first(tagged_size), packet.subspan(tagged_size))) {
+      return reject(OpenStatus::kWrongOrigin);
+    }
+    packet = packet.first(tagged_size);
   }
   const std::size_t plain_size = packet.size() - kPacketOverhead;
   if (out.size() < plain_size) return reject(OpenStatus::kBufferTooSmall);

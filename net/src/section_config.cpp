@@ -11,6 +11,9 @@ void SectionConfig::validate() const {
     throw std::invalid_argument("MTU " + std::to_string(mtu) + " is outside [" +
                                 std::to_string(kMinMtu) + ", " + std::to_string(kMaxMtu) + "]");
   }
+  if (mtu <= overhead()) {
+    throw std::invalid_argument("MTU " + std::to_string(mtu) + " leaves no room for a payload");
+  }
   // Both modes come from outside (session parameters, the agent ABI) as plain integers.
   if (seed_mode != SeedMode::kSynchronized && seed_mode != SeedMode::kDistributed) {
     throw std::invalid_argument("unknown seed mode " +

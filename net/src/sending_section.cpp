@@ -135,7 +135,8 @@ SealResult SendingSection::seal(Bytes payload, MutableBytes out) noexcept {
   }
   if (selected.unit == nullptr) return {SealStatus::kCipherFailure, 0};
 
-  const PacketHeader header{config_.kind, config_.label.stream_id, keys_->epoch(), sequence};
+  const PacketHeader header{config_.kind, config_.label.stream_id, keys_->epoch(), sequence,
+                            config_.origin_tagged};
   write_header(header, out.first<kHeaderSize>());
   const crypto::Nonce nonce = crypto::nonce_for_sequence(sequence);
   MutableBytes sealed = out.subspan(kHeaderSize, payload.size() + crypto::kTagSize);

@@ -57,6 +57,8 @@ std::string_view to_string(OpenStatus status) noexcept {
       return "before start";
     case OpenStatus::kTooFarAhead:
       return "too far ahead";
+    case OpenStatus::kWrongOrigin:
+      return "wrong origin";
   }
   return "unknown";
 }

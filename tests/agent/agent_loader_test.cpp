@@ -164,6 +164,79 @@ TEST_F(AgentLoader, ALateJoinersAgentRefusesReplaysOfWhatWasSealedBeforeItsJoin)
   EXPECT_EQ(got.count(net::OpenStatus::kBeforeStart), 300U);
 }
 
+// Origin authentication through the shipped agents: the sender's full agent seals a
+// broadcast packet once and tags each viewer's copy under that viewer's origin key (from
+// the seed of its own session message); each receive-only agent opens its own copy only,
+// and a viewer's agent with every key of the call still cannot forge for another.
+TEST_F(AgentLoader, EachViewersAgentAcceptsOnlyTheCopyTaggedForItByTheSender) {
+  const LoadOutcome full =
+      load_agent(pack_bundle(manifest(AgentKind::kFull), plugin(AgentKind::kFull), signer_),
+                 policy(AgentKind::kFull), *cache_);
+  const LoadOutcome receive_only = load_agent(
+      pack_bundle(manifest(AgentKind::kReceiveOnly), plugin(AgentKind::kReceiveOnly), signer_),
+      policy(AgentKind::kReceiveOnly), *cache_);
+  ASSERT_TRUE(full.agent && receive_only.agent);
+  SessionParams params = SessionParams::generate();
+  params.origin_tags = true;
+  AgentSession sender(full.agent->library, params, Role::kSender);
+  sender.add_outgoing(1, net::MediaKind::kVideo);
+  EXPECT_TRUE(sender.origin_tagged());
+  EXPECT_EQ(sender.max_payload(), params.mtu - net::kPacketOverhead - AGENTCAST_ORIGIN_TAG_SIZE);
+  const StreamJoinState start = sender.join_state(1);
+
+  // Each viewer's session message carries its own initial seed.
+  auto viewer_params = [&](const crypto::Secret& seed) {
+    SessionParams own = params;
+    own.initial_seed = seed;
+    return own;
+  };
+  const crypto::Secret alice_seed = crypto::Secret::random(crypto::kSeedSize);
+  const crypto::Secret bob_seed = crypto::Secret::random(crypto::kSeedSize);
+  ASSERT_TRUE(sender.add_origin_key(0, alice_seed));
+  ASSERT_TRUE(sender.add_origin_key(1, bob_seed));
+  AgentSession alice(receive_only.agent->library, viewer_params(alice_seed), Role::kViewer);
+  AgentSession bob(receive_only.agent->library, viewer_params(bob_seed), Role::kViewer);
+  alice.add_incoming(1, net::MediaKind::kVideo, &start);
+  bob.add_incoming(1, net::MediaKind::kVideo, &start);
+
+  const Buffer payload(sender.max_payload(), 7);
+  Buffer packet(sender.mtu()), opened(sender.mtu());
+  for (int i = 0; i < 10; ++i) {
+    const net::SealResult sealed = sender.seal(1, payload, packet);
+    ASSERT_EQ(sealed.status, net::SealStatus::kOk);
+    const std::size_t to_alice = sender.tag_for_viewer(0, packet, sealed.size);
+    ASSERT_EQ(to_alice, sealed.size + AGENTCAST_ORIGIN_TAG_SIZE);
+    EXPECT_LE(to_alice, sender.mtu());
+    EXPECT_EQ(bob.open(crypto::Bytes(packet.data(), to_alice), opened).status,
+              net::OpenStatus::kWrongOrigin);
+    EXPECT_EQ(alice.open(crypto::Bytes(packet.data(), to_alice), opened).status,
+              net::OpenStatus::kOk);
+    const std::size_t to_bob = sender.tag_for_viewer(1, packet, sealed.size);
+    EXPECT_EQ(bob.open(crypto::Bytes(packet.data(), to_bob), opened).status, net::OpenStatus::kOk);
+  }
+  // A viewer that left has no key any more: nothing is tagged for it.
+  sender.remove_origin_key(1);
+  const net::SealResult sealed = sender.seal(1, payload, packet);
+  EXPECT_EQ(sender.tag_for_viewer(1, packet, sealed.size), 0U);
+  EXPECT_EQ(sender.tag_for_viewer(7, packet, sealed.size), 0U);
+
+  // Bob, an insider: it holds the stream's seed (its join state) and its own origin key,
+  // and seals with a sender-role agent of its own, as the sender would.
+  AgentSession forger(full.agent->library, viewer_params(start.seed), Role::kSender);
+  forger.add_outgoing(1, net::MediaKind::kVideo);
+  ASSERT_TRUE(forger.add_origin_key(0, bob_seed));
+  for (int i = 0; i < 11; ++i)  // the numbers the sender used: its forgeries come next
+    ASSERT_EQ(forger.seal(1, payload, packet).status, net::SealStatus::kOk);
+  for (int i = 0; i < 20; ++i) {
+    const net::SealResult forged = forger.seal(1, payload, packet);
+    const std::size_t tagged = forger.tag_for_viewer(0, packet, forged.size);
+    EXPECT_EQ(alice.open(crypto::Bytes(packet.data(), tagged), opened).status,
+              net::OpenStatus::kWrongOrigin);
+  }
+  EXPECT_EQ(alice.stats().receiving.at(1).count(net::OpenStatus::kWrongOrigin), 20U);
+  EXPECT_EQ(alice.stats().receiving.at(1).accepted(), 10U);
+}
+
 TEST_F(AgentLoader, TheReceiveOnlyAgentCannotSend) {
   const Buffer bundle =
       pack_bundle(manifest(AgentKind::kReceiveOnly), plugin(AgentKind::kReceiveOnly), signer_);
@@ -257,6 +330,11 @@ TEST_F(AgentLoader, RefusesAgentsThatDoNotLoadOrInitialise) {
   const LoadOutcome init = refused(bundle_of(broken("fails_init")), policy());
   EXPECT_EQ(init.error, LoadError::kInitFailed);
   EXPECT_NE(init.reason.find("no cipher unit could be keyed"), std::string::npos) << init.reason;
+  // A table with a function missing would crash the host when it calls it: refused at load.
+  const LoadOutcome hole = refused(bundle_of(broken("table_with_hole")), policy());
+  EXPECT_EQ(hole.error, LoadError::kNotLoadable);
+  EXPECT_NE(hole.reason.find("function table is not ABI version"), std::string::npos)
+      << hole.reason;
 }
 
 TEST_F(AgentLoader, TheCacheIsPrivateAndVerifiedAgainOnEveryLoad) {

@@ -34,11 +34,24 @@ TEST(PacketHeader, RejectsWhatItDoesNotKnow) {
   auto copy = bytes;
   copy[0] = 2;
   EXPECT_EQ(parse_header(copy, parsed), HeaderStatus::kBadVersion);
-  for (std::uint8_t flags : {0x00, 0x03, 0x08, 0x81, 0xFF}) {
+  for (std::uint8_t flags : {0x00, 0x03, 0x08, 0x81, 0xFF, 0x40, 0x43}) {
     copy = bytes;
     copy[1] = flags;
     EXPECT_EQ(parse_header(copy, parsed), HeaderStatus::kBadFlags) << int(flags);
   }
+}
+
+TEST(PacketHeader, CarriesTheOriginTaggedFlagBesideTheKind) {
+  std::array<std::uint8_t, kHeaderSize> bytes{};
+  write_header({MediaKind::kVideo, 1, 2, 3, true}, bytes);
+  EXPECT_EQ(bytes[1], 0x42);
+  PacketHeader parsed;
+  ASSERT_EQ(parse_header(bytes, parsed), HeaderStatus::kOk);
+  EXPECT_EQ(parsed.kind, MediaKind::kVideo);
+  EXPECT_TRUE(parsed.origin_tagged);
+  write_header({MediaKind::kAudio, 1, 2, 3}, bytes);
+  ASSERT_EQ(parse_header(bytes, parsed), HeaderStatus::kOk);
+  EXPECT_FALSE(parsed.origin_tagged);
 }
 
 TEST(ReplayWindow, AcceptsEachNumberOnce) {

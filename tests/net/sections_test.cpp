@@ -130,7 +130,8 @@ TEST(Sections, EveryOpenStatusHasANameAndKeepsItsNumber) {
   EXPECT_EQ(static_cast<std::size_t>(OpenStatus::kCipherFailure), 12U);
   EXPECT_EQ(static_cast<std::size_t>(OpenStatus::kNoInstruction), 13U);
   EXPECT_EQ(static_cast<std::size_t>(OpenStatus::kTooFarAhead), 15U);
-  EXPECT_EQ(kOpenStatusCount, 16U);
+  EXPECT_EQ(static_cast<std::size_t>(OpenStatus::kWrongOrigin), 16U);
+  EXPECT_EQ(kOpenStatusCount, 17U);
 }
 
 TEST(Sections, AForgedPacketDoesNotMoveTheReplayWindow) {

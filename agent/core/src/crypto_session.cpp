@@ -22,6 +22,7 @@ net::SendingConfig CryptoSession::config_for(crypto::Direction direction, std::u
   config.select_mode = params_.select_mode;
   config.mtu = params_.mtu;
   config.packets_per_epoch = params_.packets_per_epoch;
+  config.origin_tagged = params_.origin_tags && direction == crypto::Direction::kSenderToViewer;
   return config;
 }
 
@@ -37,8 +38,19 @@ std::unique_ptr<net::SendingSection> CryptoSession::sending_section(crypto::Dire
 std::unique_ptr<net::ReceivingSection> CryptoSession::receiving_section(crypto::Direction direction,
                                                                         std::uint16_t stream_id,
                                                                         net::MediaKind kind) const {
-  return std::make_unique<net::ReceivingSection>(config_for(direction, stream_id, kind),
-                                                 params_.initial_seed);
+  net::SendingConfig config = config_for(direction, stream_id, kind);
+  if (config.origin_tagged) config.origin_key = origin_key();
+  return std::make_unique<net::ReceivingSection>(config, params_.initial_seed);
+}
+
+// A viewer's own origin key: its initial seed is its alone (the sender's streams come
+// from join states), so no other viewer can derive it.
+crypto::Secret CryptoSession::origin_key() const {
+  crypto::Secret key;
+  if (!crypto::derive_origin_key(params_.initial_seed, params_.session_id, key)) {
+    throw std::runtime_error("cannot derive the origin key (OpenSSL failure)");
+  }
+  return key;
 }
 
 }  // namespace agentcast::agent
@@ -51,6 +63,7 @@ std::unique_ptr<net::ReceivingSection> CryptoSession::receiving_section(
   net::SendingConfig config = config_for(direction, stream_id, kind);
   config.first_epoch = epoch;
   config.first_sequence = first_sequence;
+  if (config.origin_tagged) config.origin_key = origin_key();
   return std::make_unique<net::ReceivingSection>(config, seed);
 }
 

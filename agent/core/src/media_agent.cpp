@@ -1,7 +1,10 @@
 #include "agentcast/agent/media_agent.h"
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
+
+#include "agentcast/crypto/origin_tag.h"
 
 namespace agentcast::agent {
 
@@ -19,6 +22,12 @@ struct MediaAgent::Outgoing {};  // never instantiated: there is no sending sect
 struct MediaAgent::Incoming {
   mutable std::mutex mutex;
   std::unique_ptr<net::ReceivingSection> section;
+};
+
+struct MediaAgent::OriginKey {
+  explicit OriginKey(const crypto::Secret& key) : tag(key) {}
+  std::mutex mutex;  // an HMAC context computes one tag at a time
+  crypto::OriginTag tag;
 };
 
 MediaAgent::MediaAgent(SessionParams params, Role role)
@@ -219,6 +228,51 @@ bool MediaAgent::provide_instructions(std::uint16_t stream_id, std::uint64_t blo
   std::lock_guard lock(it->second->mutex);
   return it->second->section->provide_instructions(block, runs);
 }
+
+#ifndef AGENTCAST_AGENT_RECEIVE_ONLY
+bool MediaAgent::add_origin_key(std::uint32_t viewer, const crypto::Secret& viewer_seed) {
+  if (viewer_seed.size() != crypto::kSeedSize) return false;
+  crypto::Secret key;
+  if (!crypto::derive_origin_key(viewer_seed, params_.session_id, key)) return false;
+  auto entry = std::make_unique<OriginKey>(key);
+  if (!entry->tag.keyed()) return false;
+  std::unique_lock keys(origin_mutex_);
+  origin_keys_.insert_or_assign(viewer, std::move(entry));
+  return true;
+}
+
+void MediaAgent::remove_origin_key(std::uint32_t viewer) {
+  // The exclusive lock waits for a tag being computed under this key.
+  std::unique_lock keys(origin_mutex_);
+  origin_keys_.erase(viewer);
+}
+
+std::size_t MediaAgent::tag_for_viewer(std::uint32_t viewer, crypto::MutableBytes packet,
+                                       std::size_t size) noexcept {
+  net::PacketHeader header;
+  if (size > packet.size() || packet.size() - size < crypto::kOriginTagSize ||
+      net::parse_header(packet.first(size), header) != net::HeaderStatus::kOk ||
+      !header.origin_tagged) {
+    return 0;
+  }
+  std::shared_lock keys(origin_mutex_);
+  auto it = origin_keys_.find(viewer);
+  if (it == origin_keys_.end()) return 0;
+  std::lock_guard lock(it->second->mutex);
+  crypto::OriginTagBytes tag;
+  if (!it->second->tag.compute(packet.first(size), tag)) return 0;
+  std::copy(tag.begin(), tag.end(), packet.begin() + static_cast<std::ptrdiff_t>(size));
+  return size + crypto::kOriginTagSize;
+}
+#else
+bool MediaAgent::add_origin_key(std::uint32_t, const crypto::Secret&) {
+  return false;
+}
+void MediaAgent::remove_origin_key(std::uint32_t) {}
+std::size_t MediaAgent::tag_for_viewer(std::uint32_t, crypto::MutableBytes, std::size_t) noexcept {
+  return 0;
+}
+#endif
 
 AgentStats MediaAgent::stats() const {
   AgentStats stats;

@@ -97,6 +97,7 @@ enum class Refusal : std::uint8_t {
   kBackUnavailable,   // the sender cannot play what it would send back
   kDeniedByHost,      // the host was asked (SenderOptions::ask_host) and said no
   kHostDidNotAnswer,  // the host was asked and did not answer within host_decides_within
+  kOriginKeyFailed,   // the resident agent could not key the viewer's origin tags
 };
 
 constexpr std::string_view to_string(Refusal reason) noexcept {
@@ -131,6 +132,8 @@ constexpr std::string_view to_string(Refusal reason) noexcept {
       return "denied_by_host";
     case Refusal::kHostDidNotAnswer:
       return "host_did_not_answer";
+    case Refusal::kOriginKeyFailed:
+      return "origin_key_failed";
   }
   return "unknown";
 }

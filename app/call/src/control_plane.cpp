@@ -163,12 +163,19 @@ void ControlPlane::admit(GreetedViewer greeted, std::int64_t now) {
   // A fresh seed for this viewer's streams to the sender: no viewer can read another's.
   agent::StreamJoinState feedback{0, crypto::Secret::random(crypto::kSeedSize)};
   const net::SessionMessage session = session_for(slot, send_back, feedback.seed);
+  // Its origin key comes from the same seed, and is in the agent before the send thread
+  // can route it a packet.
+  if (p_.agent.origin_tagged() && !p_.agent.add_origin_key(slot, feedback.seed)) {
+    return refuse(connection, Refusal::kOriginKeyFailed,
+                  "the sender cannot authenticate its media to this viewer");
+  }
   std::shared_ptr<BackCall> call;
   if (send_back) {
     try {
       call = p_.back.start(slot, hello.name, feedback);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "cannot receive what viewer %u sends back: %s\n", slot, e.what());
+      p_.agent.remove_origin_key(slot);
       return refuse(connection, Refusal::kBackUnavailable,
                     "the sender cannot take what is sent back");
     }
@@ -521,6 +528,7 @@ void ControlPlane::end(Session& s, SessionEnd reason, const std::string& detail)
     return;
   }
   const std::optional<RosterEntry> viewer = p_.roster.remove(s.slot);
+  p_.agent.remove_origin_key(s.slot);  // after its route: nothing is tagged for it any more
   if (reason != SessionEnd::kRemoved) rekey_after_leave_ = true;  // removal stages its own
   std::fprintf(stderr, "viewer %u left: %s [%s]\n", s.slot, detail.c_str(),
                std::string(to_string(reason)).c_str());

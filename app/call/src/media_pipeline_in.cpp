@@ -265,6 +265,7 @@ ReceivingFigures IncomingMedia::figures() const {
     f.packets_without_instruction += stream.count(net::OpenStatus::kNoInstruction);
     f.packets_before_join += stream.count(net::OpenStatus::kBeforeStart);
     f.packets_too_far_ahead += stream.count(net::OpenStatus::kTooFarAhead);
+    f.packets_wrong_origin += stream.count(net::OpenStatus::kWrongOrigin);
     f.packets_unknown_epoch += stream.count(net::OpenStatus::kUnknownEpoch);
     f.packets_received += stream.accepted();
     f.packets_reordered += stream.packets_reordered;

@@ -200,6 +200,7 @@ void OutgoingMedia::send_loop(std::stop_token stop) {
   name_this_thread("ac-send");
   media::Packetizer packetizer(agent_->max_payload());
   std::vector<std::uint8_t> packet(agent_->mtu());
+  const bool tagged = agent_->origin_tagged();
   std::uint64_t dropped_seen = 0;
   while (!stop.stop_requested()) {
     auto frame = send_queue_.pop_for(100ms, stop);
@@ -209,11 +210,12 @@ void OutgoingMedia::send_loop(std::stop_token stop) {
       keyframe_wanted_ = true;
     }
     if (!frame) continue;
-    const std::vector<net::Endpoint> endpoints = route_(*frame);
-    if (endpoints.empty()) continue;  // nobody to send to yet
+    const std::vector<Recipient> recipients = route_(*frame);
+    if (recipients.empty()) continue;  // nobody to send to yet
     const bool video = frame->codec == media::Codec::kH264;
     const std::uint16_t stream = video ? options_.video_stream_id : options_.audio_stream_id;
-    // Several receivers: each packet is sealed once and the same bytes go to every one.
+    // Several receivers: each packet is sealed once; with origin tags, each receiver's copy
+    // ends in its own tag, written over the last one's.
     (video ? video_frames_sent_ : audio_frames_sent_).fetch_add(1);
     packetizer.fragment(*frame, [&](std::span<const std::uint8_t> fragment) {
       const net::SealResult sealed = agent_->seal(stream, fragment, packet);
@@ -221,10 +223,19 @@ void OutgoingMedia::send_loop(std::stop_token stop) {
         send_errors_.fetch_add(1);
         return;
       }
-      for (const net::Endpoint& to : endpoints) {
-        if (udp_->send_to(crypto::Bytes(packet.data(), sealed.size), to) == net::UdpStatus::kOk) {
+      for (const Recipient& recipient : recipients) {
+        std::size_t size = sealed.size;
+        if (tagged) {
+          size = agent_->tag_for_viewer(recipient.viewer, packet, sealed.size);
+          if (size == 0) {  // the viewer left between route and tag: its key is gone
+            send_errors_.fetch_add(1, std::memory_order_relaxed);
+            continue;
+          }
+        }
+        if (udp_->send_to(crypto::Bytes(packet.data(), size), recipient.to) ==
+            net::UdpStatus::kOk) {
           packets_sent_.fetch_add(1, std::memory_order_relaxed);
-          bytes_sent_.fetch_add(sealed.size, std::memory_order_relaxed);
+          bytes_sent_.fetch_add(size, std::memory_order_relaxed);
         } else {
           send_errors_.fetch_add(1, std::memory_order_relaxed);
         }

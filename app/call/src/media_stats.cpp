@@ -90,6 +90,7 @@ QJsonObject ReceivingFigures::to_json() const {
   json["packets_without_instruction"] = n(packets_without_instruction);
   json["packets_before_join"] = n(packets_before_join);
   json["packets_too_far_ahead"] = n(packets_too_far_ahead);
+  json["packets_wrong_origin"] = n(packets_wrong_origin);
   json["packets_unknown_epoch"] = n(packets_unknown_epoch);
   json["epochs"] = n(epochs);
   json["decode_errors"] = n(decode_errors);

@@ -31,8 +31,8 @@ std::optional<RosterEntry> Roster::remove(std::uint16_t slot) {
   return entry;
 }
 
-std::vector<net::Endpoint> Roster::endpoints_for(const media::EncodedFrame& frame) {
-  std::vector<net::Endpoint> endpoints;
+std::vector<OutgoingMedia::Recipient> Roster::endpoints_for(const media::EncodedFrame& frame) {
+  std::vector<OutgoingMedia::Recipient> endpoints;
   std::lock_guard lock(mutex_);
   endpoints.reserve(viewers_.size());
   for (auto& [slot, viewer] : viewers_) {
@@ -41,7 +41,7 @@ std::vector<net::Endpoint> Roster::endpoints_for(const media::EncodedFrame& fram
       if (!frame.keyframe) continue;
       viewer.video_started = true;
     }
-    endpoints.push_back(viewer.media);
+    endpoints.push_back({viewer.media, slot});
   }
   return endpoints;
 }

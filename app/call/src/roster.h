@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "agentcast/call/media_pipeline_out.h"
 #include "agentcast/media/media_types.h"
 #include "agentcast/net/feedback.h"
 #include "agentcast/net/udp_socket.h"
@@ -44,7 +45,7 @@ class Roster {
 
   // The send thread: the viewers a frame goes to. A viewer's video starts at a keyframe:
   // the frames before it could not be decoded anyway.
-  std::vector<net::Endpoint> endpoints_for(const media::EncodedFrame& frame);
+  std::vector<OutgoingMedia::Recipient> endpoints_for(const media::EncodedFrame& frame);
 
   // Runs `change` on the viewer in `slot` under the lock (no I/O in it). False if gone.
   bool update(std::uint16_t slot, const std::function<void(RosterEntry&)>& change);

@@ -138,6 +138,7 @@ struct Sender::Impl {
     params.seed_mode = options.seeds;
     params.select_mode = options.select;
     params.packets_per_epoch = options.packets_per_epoch;
+    params.origin_tags = options.origin_tags;
     agent = std::make_unique<SessionAgent>(resident.library, params, agent::Role::kSender);
     outgoing->add_streams(*agent);
     streams = outgoing->streams();

@@ -61,7 +61,7 @@ void Viewer::run(std::stop_token stop) {
     std::jthread receiver([&](std::stop_token t) { v.receive_loop(t); });
     if (v.back) {
       v.back->start(*v.agent, *v.udp, [&v](const media::EncodedFrame&) {
-        return std::vector<net::Endpoint>{v.sender_media};
+        return std::vector<OutgoingMedia::Recipient>{{v.sender_media, 0}};
       });
     }
     v.control_loop(session.get_token());

@@ -60,6 +60,13 @@ class AgentSession {
   bool rekey_incoming(std::uint16_t stream_id, std::uint32_t epoch,
                       const crypto::Secret& seed) noexcept;
 
+  // Origin authentication, sender side: see MediaAgent. tag_for_viewer() returns the
+  // tagged copy's size, 0 when refused.
+  bool add_origin_key(std::uint32_t viewer, const crypto::Secret& viewer_seed) noexcept;
+  void remove_origin_key(std::uint32_t viewer) noexcept;
+  std::size_t tag_for_viewer(std::uint32_t viewer, crypto::MutableBytes packet,
+                             std::size_t size) noexcept;
+
   // Instructed selection (Fig. 5): see MediaAgent.
   std::vector<crypto::UnitRun> instructions(std::uint16_t stream_id, std::uint64_t block) const;
   std::optional<std::uint64_t> next_sequence(std::uint16_t stream_id) const noexcept;
@@ -68,7 +75,12 @@ class AgentSession {
 
   AgentStats stats() const;
 
-  std::size_t max_payload() const noexcept { return params_.mtu - net::kPacketOverhead; }
+  // As MediaAgent::max_payload(): room is left for the origin tag on the sender's streams.
+  std::size_t max_payload() const noexcept {
+    const bool tagged = params_.origin_tags && role_ == Role::kSender;
+    return params_.mtu - net::kPacketOverhead - (tagged ? AGENTCAST_ORIGIN_TAG_SIZE : 0);
+  }
+  bool origin_tagged() const noexcept { return params_.origin_tags && role_ == Role::kSender; }
   std::size_t mtu() const noexcept { return params_.mtu; }
   const SessionParams& params() const noexcept { return params_; }
   const AgentLibrary& library() const noexcept { return *library_; }
@@ -78,6 +90,7 @@ class AgentSession {
   std::shared_ptr<const AgentLibrary> library_;
   const agentcast_agent_api& api_;
   SessionParams params_;
+  Role role_;
   agentcast_agent* agent_ = nullptr;
 };
 

@@ -28,14 +28,15 @@
 extern "C" {
 #endif
 
-#define AGENTCAST_AGENT_ABI_VERSION 2u
+#define AGENTCAST_AGENT_ABI_VERSION 3u
 #define AGENTCAST_AGENT_ENTRY_SYMBOL "agentcast_agent_entry"
 
 #define AGENTCAST_SEED_SIZE 32u
 #define AGENTCAST_SESSION_ID_SIZE 16u
 #define AGENTCAST_MAX_UNITS 16u
-#define AGENTCAST_STATUS_SLOTS 16u
+#define AGENTCAST_STATUS_SLOTS 24u
 #define AGENTCAST_ERROR_SIZE 256u
+#define AGENTCAST_ORIGIN_TAG_SIZE 16u
 
 /* Capabilities, a bit set. A receive-only agent has no sending section compiled in. */
 #define AGENTCAST_CAP_RECEIVE 0x1u
@@ -67,6 +68,9 @@ typedef struct agentcast_session_params {
   uint32_t unit_count;
   uint32_t mtu;
   uint64_t packets_per_epoch;
+  /* Version 3. Origin authentication on the sender's streams (docs/PROTOCOL.md §13). */
+  uint8_t origin_tags;
+  uint8_t reserved[7];
 } agentcast_session_params;
 
 typedef struct agentcast_open_info {
@@ -179,6 +183,18 @@ typedef struct agentcast_agent_api {
    * more than 32 ahead). */
   int (*rekey_incoming)(agentcast_agent* agent, uint16_t stream_id, uint32_t epoch,
                         const uint8_t seed[AGENTCAST_SEED_SIZE]);
+  /* Version 3. Origin authentication (docs/PROTOCOL.md §13), sender side: the origin key
+   * of the viewer the host numbers `viewer`, from the initial seed of that viewer's own
+   * session message (AGENTCAST_SEED_SIZE); added again, it replaces the old one. */
+  int (*add_origin_key)(agentcast_agent* agent, uint32_t viewer,
+                        const uint8_t seed[AGENTCAST_SEED_SIZE]);
+  int (*remove_origin_key)(agentcast_agent* agent, uint32_t viewer);
+  /* Version 3. Appends `viewer`'s origin tag (AGENTCAST_ORIGIN_TAG_SIZE bytes) to a packet
+   * seal() made (`size` bytes at `packet`, which holds `capacity`); `*tagged_size` is the
+   * copy's length. AGENTCAST_E_REFUSED for an unknown viewer, a packet of a stream without
+   * origin tags or no room. Any thread. */
+  int (*tag_for_viewer)(agentcast_agent* agent, uint32_t viewer, uint8_t* packet, size_t size,
+                        size_t capacity, size_t* tagged_size);
 } agentcast_agent_api;
 
 typedef const agentcast_agent_api* (*agentcast_agent_entry_fn)(uint32_t host_abi_version);

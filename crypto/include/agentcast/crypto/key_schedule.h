@@ -42,6 +42,11 @@ bool derive_unit_key(const Secret& epoch_seed, const StreamLabel& label, std::ui
 bool derive_selection_key(const Secret& epoch_seed, const StreamLabel& label, std::uint32_t epoch,
                           Secret& key) noexcept;
 
+// A viewer's origin key (docs/PROTOCOL.md §13): the key under which the sender tags every
+// packet it sends that viewer, from the seed of the viewer's own session message, which
+// only the sender and that viewer hold. 32 bytes.
+bool derive_origin_key(const Secret& viewer_seed, const SessionId& session, Secret& key) noexcept;
+
 // The AEAD nonce of a packet: 0^48 || sequence (48-bit, big-endian). Keys are per epoch
 // and unit, and a stream's sequence numbers never repeat, so neither does (key, nonce).
 Nonce nonce_for_sequence(std::uint64_t sequence) noexcept;

@@ -1,10 +1,13 @@
 #pragma once
 // The media packet (patent Fig. 12B): a cleartext header that is the AEAD's associated
-// data, then the sealed payload and its 16-byte tag. docs/PROTOCOL.md is the spec.
+// data, then the sealed payload and its 16-byte tag; on a stream with origin
+// authentication (crypto/origin_tag.h) the sender's 16-byte origin tag for the one viewer
+// it is sent to follows. docs/PROTOCOL.md is the spec.
 //
 //   0       1       2       4               8                      14
 //   +-------+-------+-------+---------------+----------------------+---------------+-----+
-//   |version| flags |stream |    epoch      |  sequence (48 bits)  |  ciphertext   | tag |
+//   |version| flags |stream |    epoch      |  sequence (48 bits)  |  ciphertext   | tag | origin
+//   tag?
 //   +-------+-------+-------+---------------+----------------------+---------------+-----+
 
 #include <cstddef>
@@ -27,14 +30,19 @@ inline constexpr std::size_t kDefaultMtu = 1200;  // UDP payload bytes on the wi
 inline constexpr std::size_t kMinMtu = kPacketOverhead + 1;
 inline constexpr std::size_t kMaxMtu = 65507;  // the largest UDP payload over IPv4
 
-// Exactly one kind bit is set in the flags byte; the other bits are reserved, must be zero.
+// Exactly one kind bit is set in the flags byte, and perhaps kOriginTaggedFlag; the other
+// bits are reserved, must be zero.
 enum class MediaKind : std::uint8_t { kAudio = 0x01, kVideo = 0x02, kControl = 0x04 };
+// The packet ends in an origin tag (crypto::kOriginTagSize bytes after the AEAD tag). The
+// flag is in the associated data, so a packet sealed with it cannot lose it.
+inline constexpr std::uint8_t kOriginTaggedFlag = 0x40;
 
 struct PacketHeader {
   MediaKind kind = MediaKind::kVideo;
   std::uint16_t stream_id = 0;
   std::uint32_t epoch = 0;
   std::uint64_t sequence = 0;  // 48 bits
+  bool origin_tagged = false;  // kOriginTaggedFlag
 };
 
 enum class HeaderStatus : std::uint8_t { kOk, kTruncated, kBadVersion, kBadFlags };

@@ -19,6 +19,9 @@
 // joiner refuses what was sealed before its join), and no packet more than
 // kMaxForwardJump ahead of the newest accepted one (one packet cannot push the replay
 // window out to the end of the sequence space).
+// Origin: on an origin-tagged stream (SectionConfig::origin_tagged) a packet is first
+// checked against this receiver's own origin key, before any other state is looked at;
+// whatever a member of the group forges is refused there (kWrongOrigin).
 // Single-threaded: one instance belongs to the stream's network-receive thread.
 
 #include <array>
@@ -53,8 +56,9 @@ enum class OpenStatus : std::uint8_t {
   kNoInstruction,   // instructed selection: the instructions of the packet's block are not held
   kBeforeStart,     // numbered below the stream's first sequence number (before the join)
   kTooFarAhead,     // more than kMaxForwardJump ahead of the newest accepted packet
+  kWrongOrigin,     // origin tag missing or not this receiver's (not sent it by the sender)
 };
-inline constexpr std::size_t kOpenStatusCount = 16;
+inline constexpr std::size_t kOpenStatusCount = 17;
 
 std::string_view to_string(OpenStatus status) noexcept;
 
@@ -84,7 +88,7 @@ class ReceivingSection {
   // first epoch's keys cannot be derived.
   ReceivingSection(const SectionConfig& config, crypto::Secret initial_seed);
 
-  // Opens `packet` into `out`, which needs packet.size() - kPacketOverhead bytes and may
+  // Opens `packet` into `out`, which needs packet.size() - config.overhead() bytes and may
   // be packet.data() + kHeaderSize (opened in place). Never throws; every outcome is
   // counted in stats().
   OpenResult open(Bytes packet, MutableBytes out) noexcept;
@@ -162,6 +166,7 @@ class ReceivingSection {
   const InstructedBlock* instructed_block(std::uint64_t block) const noexcept;
 
   SectionConfig config_;
+  std::optional<crypto::OriginTag> origin_;  // origin-tagged streams
   std::uint32_t current_epoch_;
   std::uint32_t oldest_epoch_;
   // Epochs from oldest_epoch_ to current + kFutureEpochs, those that are held.

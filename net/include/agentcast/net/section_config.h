@@ -3,9 +3,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "agentcast/crypto/epoch_keys.h"
 #include "agentcast/crypto/key_schedule.h"
+#include "agentcast/crypto/origin_tag.h"
 #include "agentcast/net/packet.h"
 
 namespace agentcast::net {
@@ -34,6 +36,17 @@ struct SectionConfig {
   // every packet numbered below it, so nothing sealed before the join can be replayed to
   // a late joiner.
   std::uint64_t first_sequence = 0;
+  // Origin authentication (crypto/origin_tag.h, docs/PROTOCOL.md §13): the stream's
+  // packets carry kOriginTaggedFlag and room for an origin tag after the AEAD tag. The
+  // sender seals once and tags each viewer's copy under that viewer's key; a receiver
+  // refuses every packet without a tag that verifies under `origin_key`.
+  bool origin_tagged = false;
+  std::optional<crypto::Secret> origin_key;  // receiving side of an origin-tagged stream
+
+  // Bytes of a packet that are not payload: header, AEAD tag and any origin tag.
+  std::size_t overhead() const noexcept {
+    return kPacketOverhead + (origin_tagged ? crypto::kOriginTagSize : 0);
+  }
 
   // Throws std::invalid_argument with a message naming the bad setting.
   void validate() const;

@@ -54,7 +54,9 @@ class SendingSection {
   // first epoch's keys cannot be derived.
   SendingSection(const SendingConfig& config, crypto::Secret initial_seed);
 
-  std::size_t max_payload() const noexcept { return config_.mtu - kPacketOverhead; }
+  // On an origin-tagged stream room is left for the tag that the caller appends to each
+  // viewer's copy; the packet seal() returns ends at the AEAD tag.
+  std::size_t max_payload() const noexcept { return config_.mtu - config_.overhead(); }
 
   // Seals `payload` into `out`. The payload may already sit at out.data() + kHeaderSize
   // (sealed in place); it must not otherwise overlap `out`. Allocates nothing except at

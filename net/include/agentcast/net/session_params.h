@@ -26,6 +26,10 @@ struct SessionParams {
   SelectMode select_mode = SelectMode::kSynchronized;
   std::uint64_t packets_per_epoch = std::uint64_t{1} << 20;
   std::size_t mtu = kDefaultMtu;
+  // Origin authentication on the sender's streams (DESIGN.md rule 11, docs/PROTOCOL.md
+  // §13): each viewer's copy of a packet carries a tag under an origin key derived from
+  // that viewer's own initial seed, and a viewer's agent refuses packets without it.
+  bool origin_tags = false;
 
   // A new session: id and initial seed from the OS CSPRNG (never from the clock, as the
   // patent's Fig. 11 did). Throws std::runtime_error if the CSPRNG fails.

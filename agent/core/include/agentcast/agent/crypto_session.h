@@ -38,6 +38,7 @@ class CryptoSession {
   const SessionParams& params() const noexcept { return params_; }
 
  private:
+  crypto::Secret origin_key() const;
   net::SendingConfig config_for(crypto::Direction direction, std::uint16_t stream_id,
                                 net::MediaKind kind) const;
 

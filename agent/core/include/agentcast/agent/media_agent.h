@@ -43,7 +43,12 @@ class MediaAgent {
 
   void remove_incoming(std::uint16_t stream_id);
 
-  std::size_t max_payload() const noexcept { return params_.mtu - net::kPacketOverhead; }
+  // What one packet may carry: on the sender's origin-tagged streams room is left for the
+  // origin tag (tag_for_viewer()).
+  std::size_t max_payload() const noexcept {
+    const bool tagged = params_.origin_tags && role_ == Role::kSender;
+    return params_.mtu - net::kPacketOverhead - (tagged ? crypto::kOriginTagSize : 0);
+  }
   std::size_t mtu() const noexcept { return params_.mtu; }
 
   // Seals `payload` as the next packet of an outgoing stream (net::SealStatus;
@@ -91,6 +96,20 @@ class MediaAgent {
   bool provide_instructions(std::uint16_t stream_id, std::uint64_t block,
                             std::span<const crypto::UnitRun> runs);
 
+  // Origin authentication (DESIGN.md rule 11, docs/PROTOCOL.md §13), sender side. A
+  // viewer's origin key comes from the initial seed of its own session message
+  // (crypto::derive_origin_key); `viewer` is any number the host names it by (its slot).
+  // A key added again for the same number replaces the old one. False in a receive-only
+  // agent or for a seed of the wrong size.
+  bool add_origin_key(std::uint32_t viewer, const crypto::Secret& viewer_seed);
+  void remove_origin_key(std::uint32_t viewer);
+  // Appends `viewer`'s origin tag to a packet that seal() made (its first `size` bytes of
+  // `packet`), so that this copy is accepted by that viewer only. Returns the tagged size;
+  // 0 for an unknown viewer, a packet of a stream without origin tags, or no room left.
+  // Any thread; one viewer's tags are computed one at a time.
+  std::size_t tag_for_viewer(std::uint32_t viewer, crypto::MutableBytes packet,
+                             std::size_t size) noexcept;
+
   static constexpr bool kCanSend =
 #ifdef AGENTCAST_AGENT_RECEIVE_ONLY
       false;
@@ -106,6 +125,7 @@ class MediaAgent {
  private:
   struct Outgoing;
   struct Incoming;
+  struct OriginKey;
 
   SessionParams params_;
   CryptoSession session_;
@@ -114,6 +134,8 @@ class MediaAgent {
   mutable std::shared_mutex incoming_mutex_;  // guards the map, not the sections
   std::map<std::uint16_t, std::unique_ptr<Incoming>> incoming_;
   std::atomic<std::uint64_t> unknown_stream_packets_{0};
+  mutable std::shared_mutex origin_mutex_;  // guards the map, not the keys
+  std::map<std::uint32_t, std::unique_ptr<OriginKey>> origin_keys_;
 };
 
 }  // namespace agentcast::agent

@@ -53,9 +53,15 @@ struct OutgoingMediaOptions {
 
 class OutgoingMedia {
  public:
+  // One receiver of a frame: where its packets go, and the number its origin key has in
+  // the agent (the viewer's slot), used when the agent tags packets (origin_tagged()).
+  struct Recipient {
+    net::Endpoint to;
+    std::uint32_t viewer = 0;
+  };
   // Where the packets of a frame go; none: the frame is not sent (nobody to send to yet).
   // Called on the send thread.
-  using Route = std::function<std::vector<net::Endpoint>(const media::EncodedFrame&)>;
+  using Route = std::function<std::vector<Recipient>(const media::EncodedFrame&)>;
 
   // Opens the sources and encoders. Throws std::invalid_argument (bad options, nothing to
   // send), media::CameraUnavailableError or media::AudioDeviceError (a device asked for is

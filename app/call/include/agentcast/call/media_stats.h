@@ -87,6 +87,7 @@ struct ReceivingFigures {
   std::uint64_t packets_without_instruction = 0;
   std::uint64_t packets_before_join = 0;    // numbered below the join's first sequence
   std::uint64_t packets_too_far_ahead = 0;  // beyond the replay window's bounded jump
+  std::uint64_t packets_wrong_origin = 0;   // origin tag missing or not under this viewer's key
   std::uint64_t packets_unknown_epoch = 0;  // an epoch out of reach or whose seed is missing
   std::uint64_t epochs = 0;
   std::uint64_t decode_errors = 0;

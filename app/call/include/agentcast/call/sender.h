@@ -37,6 +37,10 @@ struct SenderOptions {
   std::string agent_cache;  // the private agent cache; empty: $XDG_CACHE_HOME/agentcast/agents
   std::uint64_t packets_per_epoch = std::uint64_t{1} << 20;
   bool insecure_reference_units = false;
+  // Origin authentication (DESIGN.md rule 11): each viewer's copy of a packet carries a tag
+  // under that viewer's own key, so no viewer can forge for another. Off only to measure
+  // what it costs (`--origin-auth off`).
+  bool origin_tags = true;
   std::string identity_path;  // empty: $XDG_CONFIG_HOME/agentcast/identity.pem
   std::string name = "agentcast sender";
   // A two-way call: what one viewer sends back (its camera and microphone).

@@ -20,6 +20,7 @@
 #include "agentcast/agent/agent_cache.h"
 #include "agentcast/agent/bundle.h"
 #include "agentcast/crypto/join_proof.h"
+#include "agentcast/crypto/origin_tag.h"
 
 namespace agentcast::test::adversarial {
 namespace {
@@ -384,6 +385,27 @@ Buffer seal_feedback(Admission& admission, const net::Feedback& feedback) {
   if (sealed.status != net::SealStatus::kOk) throw AttackError("the agent would not seal");
   packet.resize(sealed.size);
   return packet;
+}
+
+Buffer with_own_origin_tag(const net::SessionParams& own, crypto::Bytes packet, OriginTagNow now) {
+  net::PacketHeader header;
+  if (net::parse_header(packet, header) != net::HeaderStatus::kOk || !header.origin_tagged) {
+    throw AttackError("not a packet of an origin-tagged stream");
+  }
+  if (now == OriginTagNow::kSendersTag) {
+    if (packet.size() < crypto::kOriginTagSize) throw AttackError("too short for an origin tag");
+    packet = packet.first(packet.size() - crypto::kOriginTagSize);
+  }
+  crypto::Secret key;
+  if (!crypto::derive_origin_key(own.initial_seed, own.session_id, key)) {
+    throw AttackError("cannot derive the attacker's own origin key");
+  }
+  crypto::OriginTag tag(key);
+  crypto::OriginTagBytes bytes{};
+  if (!tag.compute(packet, bytes)) throw AttackError("cannot compute an origin tag");
+  Buffer copy(packet.begin(), packet.end());
+  copy.insert(copy.end(), bytes.begin(), bytes.end());
+  return copy;
 }
 
 Arrival classify(Admission& admission, crypto::Bytes datagram) {

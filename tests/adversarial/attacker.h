@@ -152,6 +152,14 @@ Admission join_as_viewer(MessageChannel& channel, const Invitation& invitation,
 // `feedback` sealed on the admitted viewer's feedback stream, as its agent would.
 Buffer seal_feedback(Admission& admission, const net::Feedback& feedback);
 
+// The origin tag an admitted viewer can make (docs/PROTOCOL.md §13): under its own origin
+// key, from the seed of its own session message (`own`). `packet` ends at its AEAD tag
+// (sealed by the attacker), or in the origin tag the sender made for another viewer, which
+// is cut off. The copy returned is one that this viewer's own agent takes for the
+// sender's, and no other viewer's does.
+enum class OriginTagNow { kNone, kSendersTag };
+Buffer with_own_origin_tag(const net::SessionParams& own, crypto::Bytes packet, OriginTagNow now);
+
 // What one datagram to the attacker was.
 struct Arrival {
   enum class Kind { kChallenge, kMedia, kUnopened } kind = Kind::kUnopened;

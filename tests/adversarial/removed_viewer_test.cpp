@@ -202,7 +202,13 @@ void play(RemovedRun& r, const std::string& mode) {
     if (net::parse_header(datagram, header) != net::HeaderStatus::kOk) continue;
     const auto rekey = r.rekey_epoch.find(header.stream_id);
     if (rekey == r.rekey_epoch.end()) continue;
-    const bool opened = spy.open(datagram, payload).status == net::OpenStatus::kOk;
+    // The copy ends in the remaining viewer's origin tag, which the spy's own agent would
+    // refuse before trying its keys: the attacker puts its own tag in its place.
+    const Buffer retagged =
+        header.origin_tagged
+            ? with_own_origin_tag(admission.session.params, datagram, OriginTagNow::kSendersTag)
+            : datagram;
+    const bool opened = spy.open(retagged, payload).status == net::OpenStatus::kOk;
     if (header.epoch >= rekey->second) {
       ++r.sealed_after;
       r.opened_after += opened ? 1 : 0;

@@ -28,9 +28,19 @@ std::vector<std::vector<std::uint8_t>> TapRelay::copies(std::size_t from) const 
   return {kept_.begin() + static_cast<std::ptrdiff_t>(from), kept_.end()};
 }
 
+bool TapRelay::inject(crypto::Bytes datagram) {
+  net::Endpoint viewer;
+  {
+    std::lock_guard lock(mutex_);
+    viewer = viewer_;
+  }
+  // The udp thread sends on this socket too: one sendto() each, whole datagrams.
+  return !viewer.empty() && viewer_side_->send_to(datagram, viewer) == net::UdpStatus::kOk;
+}
+
 void TapRelay::udp_loop(std::stop_token stop) {
   std::vector<std::uint8_t> buffer(net::kMaxMtu);
-  net::Endpoint viewer;  // where the viewer last spoke from
+  net::Endpoint viewer;  // where the viewer last spoke from (this thread's copy of viewer_)
   while (!stop.stop_requested()) {
     pollfd fds[2] = {{viewer_side_->native_handle(), POLLIN, 0},
                      {sender_side_->native_handle(), POLLIN, 0}};
@@ -38,7 +48,11 @@ void TapRelay::udp_loop(std::stop_token stop) {
     if ((fds[0].revents & POLLIN) != 0) {
       const net::UdpReceive got = viewer_side_->receive(buffer, 0ms);
       if (got.status == net::UdpStatus::kOk) {
-        viewer = got.from;
+        if (!(viewer == got.from)) {
+          viewer = got.from;
+          std::lock_guard lock(mutex_);
+          viewer_ = viewer;
+        }
         sender_side_->send_to(crypto::Bytes(buffer.data(), got.size), sender_);
       }
     }

@@ -3,7 +3,9 @@
 // given the relay's port in its call code (the fingerprint stays the sender's, so TLS still
 // pins the real sender), TCP is forwarded untouched and UDP both ways, and every datagram
 // of the sender's is also kept, in arrival order, for a third party to try to open: what
-// anyone on the viewer's path (or a host that relays for it) has.
+// anyone on the viewer's path (or a host that relays for it) has. It can also send the
+// viewer datagrams of a third party's from the address the viewer takes for the sender's
+// (inject): what an insider on that path, or one that spoofs the sender's address, can do.
 
 #include <atomic>
 #include <cstdint>
@@ -29,6 +31,10 @@ class TapRelay {
   std::size_t tapped() const { return tapped_.load(); }
   // A copy of the datagrams kept, from index `from` on.
   std::vector<std::vector<std::uint8_t>> copies(std::size_t from = 0) const;
+  // Sends `datagram` to the viewer from the relay's port (the one in its call code), as if
+  // the sender had sent it; it is not kept among the copies. False while the viewer has
+  // sent nothing yet (its address is learnt from its UDP) or if the send failed.
+  bool inject(crypto::Bytes datagram);
 
  private:
   void udp_loop(std::stop_token stop);
@@ -41,6 +47,7 @@ class TapRelay {
   std::unique_ptr<TcpForwarder> tcp_;            // the control channel, unchanged
   mutable std::mutex mutex_;
   std::vector<std::vector<std::uint8_t>> kept_;  // guarded by mutex_
+  net::Endpoint viewer_;                         // where the viewer last spoke from; mutex_
   std::atomic<std::size_t> tapped_{0};
   std::jthread udp_thread_;
 };

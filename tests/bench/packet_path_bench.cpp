@@ -12,6 +12,11 @@
 // The three insecure reference LFSR units have no EVP equivalent: they are measured on
 // the packet path and their summary line reads `raw_MBps=n/a ratio=n/a`.
 //
+// Origin authentication (docs/PROTOCOL.md §13) costs the sender one tag per viewer and
+// packet, and each viewer one check; its line is printed last:
+//
+//   origin_tag tag_us=X check_us=Y  (one 1200-byte packet)
+//
 // The process exits non-zero if any benchmark reported an error, so the smoke test
 // (ctest -L bench) fails on a broken path; it never looks at the speed.
 
@@ -37,6 +42,7 @@
 #include "agentcast/crypto/cipher_unit.h"
 #include "agentcast/crypto/epoch_keys.h"
 #include "agentcast/crypto/key_schedule.h"
+#include "agentcast/crypto/origin_tag.h"
 #include "agentcast/crypto/secret.h"
 #include "agentcast/net/packet.h"
 #include "agentcast/net/receiving_section.h"
@@ -334,6 +340,28 @@ void BM_RawEvp(benchmark::State& state, UnitId id) {
 }
 
 // ---------------------------------------------------------------------------------------
+// The origin tag of one 1200-byte packet: what the sender adds per viewer, and what each
+// viewer checks before anything else.
+
+void BM_OriginTag(benchmark::State& state, bool check) {
+  crypto::OriginTag tag(crypto::Secret::random(32));
+  const std::vector<std::uint8_t> packet = pattern(kWireSize - crypto::kOriginTagSize);
+  crypto::OriginTagBytes bytes{};
+  if (!tag.compute(packet, bytes)) {
+    state.SkipWithError("the origin tag could not be computed");
+    return;
+  }
+  for (auto _ : state) {
+    const bool ok = check ? tag.verify(packet, bytes) : tag.compute(packet, bytes);
+    if (!ok) {
+      state.SkipWithError("the origin tag failed");
+      break;
+    }
+    benchmark::DoNotOptimize(bytes);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
 // Reporting: the console table as usual, and the per-unit throughput collected on the side.
 
 enum class Path { kPacket, kRaw };
@@ -363,6 +391,10 @@ class SummaryReporter : public benchmark::ConsoleReporter {
       if (run.error_occurred) any_error_ = true;
       // Aggregates (with --benchmark_repetitions) would count the same time twice.
       if (run.run_type != Run::RT_Iteration) continue;
+      if (const auto other = others_.find(run.run_name.function_name);
+          other != others_.end() && !run.error_occurred && run.iterations > 0) {
+        other->second = 1e6 * run.cpu_accumulated_time / static_cast<double>(run.iterations);
+      }
       const auto it = index_.find(run.run_name.function_name);
       if (it == index_.end()) continue;
       Totals& totals = totals_[{it->second.first, it->second.second}];
@@ -377,6 +409,13 @@ class SummaryReporter : public benchmark::ConsoleReporter {
 
   bool any_error() const { return any_error_; }
 
+  // A benchmark outside the unit table, reported as CPU microseconds per iteration.
+  void expect_other(const std::string& benchmark) { others_[benchmark] = std::nullopt; }
+  std::optional<double> microseconds(const std::string& benchmark) const {
+    const auto it = others_.find(benchmark);
+    return it == others_.end() ? std::nullopt : it->second;
+  }
+
   std::optional<double> mbps(UnitId id, Path path) const {
     const auto it = totals_.find({id, path});
     if (it == totals_.end()) return std::nullopt;
@@ -390,6 +429,7 @@ class SummaryReporter : public benchmark::ConsoleReporter {
  private:
   std::map<std::string, std::pair<UnitId, Path>> index_;
   std::map<std::pair<UnitId, Path>, Totals> totals_;
+  std::map<std::string, std::optional<double>> others_;
   bool any_error_ = false;
 };
 
@@ -427,6 +467,11 @@ int main(int argc, char** argv) {
     }
   }
 
+  benchmark::RegisterBenchmark("BM_OriginTag/tag", BM_OriginTag, false);
+  benchmark::RegisterBenchmark("BM_OriginTag/check", BM_OriginTag, true);
+  reporter.expect_other("BM_OriginTag/tag");
+  reporter.expect_other("BM_OriginTag/check");
+
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
 
@@ -439,6 +484,11 @@ int main(int argc, char** argv) {
     if (packet && raw && *raw > 0) ratio = *packet / *raw;
     std::cout << "unit=" << crypto::unit_name(id) << " packet_path_MBps=" << figure(packet, 1)
               << " raw_MBps=" << figure(raw, 1) << " ratio=" << figure(ratio, 3) << '\n';
+  }
+  const std::optional<double> tag = reporter.microseconds("BM_OriginTag/tag");
+  const std::optional<double> check = reporter.microseconds("BM_OriginTag/check");
+  if (tag || check) {
+    std::cout << "origin_tag tag_us=" << figure(tag, 3) << " check_us=" << figure(check, 3) << '\n';
   }
   std::cout.flush();
   return reporter.any_error() ? EXIT_FAILURE : EXIT_SUCCESS;

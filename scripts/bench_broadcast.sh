@@ -20,6 +20,8 @@
 # Usage: ./scripts/bench_broadcast.sh [WINDOW_SECONDS]   (default 10)
 #   VIEWER_COUNTS="1 8 32" and SIZE=1280x720 change the audiences and the picture size (a
 #   smaller picture lets a small machine decode for 32 viewers in real time).
+#   SENDER_FLAGS adds flags to the sender's command line; SENDER_FLAGS="--origin-auth off"
+#   measures the same broadcast without origin authentication (docs/PROTOCOL.md §13).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh >/dev/null
@@ -86,7 +88,7 @@ start_sender() {
   "$bin" send --listen 127.0.0.1:0 --video test --size "$size" --fps 30 --audio tone \
     --agent receive-only --max-viewers 40 --duration 3600 --identity "$work/identity.pem" \
     --call-code-file "$dir/code.txt" --stats-json "$dir/send.json" \
-    --agent-cache "$dir/sender-agents" >/dev/null 2>"$dir/send.err" &
+    --agent-cache "$dir/sender-agents" ${SENDER_FLAGS:-} >/dev/null 2>"$dir/send.err" &
   sender=$!
   wait_until 30 has_code "$dir" || fail "the sender printed no call code: $(cat "$dir/send.err")"
 }
@@ -101,7 +103,8 @@ stop_all() {
   done
 }
 
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $size at 30 fps"
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $size at 30 fps;" \
+  "sender flags: ${SENDER_FLAGS:-none}"
 for n in $counts; do
   dir=$work/n$n
   start_sender "$dir"

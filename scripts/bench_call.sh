@@ -3,6 +3,8 @@
 # 1280x720 30 fps test pattern and tone, and a headless `agentcast view --latency 0`.
 # Latency is capture time to the moment a decoded frame is handed to the display/file.
 # Usage: ./scripts/bench_call.sh [SECONDS]   (default 20)
+#   SENDER_FLAGS adds flags to the sender's command line; SENDER_FLAGS="--origin-auth off"
+#   measures the same call without origin authentication (docs/PROTOCOL.md §13).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh >/dev/null
@@ -17,7 +19,7 @@ trap 'rm -rf "$work"' EXIT
 /usr/bin/time -f "%U %S %e" -o "$work/send.time" "$bin" send --listen 127.0.0.1:0 \
   --video test --size 1280x720 --fps 30 --audio tone --duration "$((seconds + 2))" \
   --identity "$work/identity.pem" --call-code-file "$work/code.txt" \
-  --stats-json "$work/send.json" >/dev/null 2>"$work/send.err" &
+  --stats-json "$work/send.json" ${SENDER_FLAGS:-} >/dev/null 2>"$work/send.err" &
 sender=$!
 for _ in $(seq 100); do [ -s "$work/code.txt" ] && break; sleep 0.1; done
 [ -s "$work/code.txt" ] || { cat "$work/send.err"; exit 1; }

@@ -300,6 +300,8 @@ TEST_F(Broadcast, ViewersFromTheStartDecodeAtLeast90PercentOfWhatWasSent) {
     EXPECT_GE(decoded, 0.9 * sent) << v->name << ": sent " << sent << ", decoded " << decoded;
     EXPECT_EQ(v->stats["decrypt_failures"].toInt(), 0) << v->name;
     EXPECT_EQ(v->stats["decode_errors"].toInt(), 0) << v->name;
+    // Every copy it was sent carried its own origin tag, and no other viewer's.
+    EXPECT_EQ(v->stats["packets_wrong_origin"].toInt(-1), 0) << v->name;
     std::cout << v->name << ": decoded " << decoded << " of " << sent
               << " frames, time to first frame " << v->stats["time_to_first_frame_ms"].toDouble()
               << " ms\n";
@@ -327,6 +329,7 @@ TEST_F(Broadcast, LateJoinerIsWatchingWithinASecond) {
   EXPECT_GE(decoded, 0.9 * sent_while_there)
       << "about " << sent_while_there << " frames were sent while it watched";
   EXPECT_EQ(late["decrypt_failures"].toInt(), 0);
+  EXPECT_EQ(late["packets_wrong_origin"].toInt(-1), 0);
 }
 
 TEST_F(Broadcast, KilledViewerCostsTheOthersNothing) {

@@ -302,6 +302,7 @@ QJsonObject Sender::stats_json() const {
   }
   stats["select_mode"] =
       s.options.select == net::SelectMode::kInstructed ? "instructed" : "synchronized";
+  stats["origin_auth"] = s.options.origin_tags;
   QJsonObject resident;
   resident["hash"] = QString::fromStdString(s.resident.content_hash);
   resident["bundle_bytes"] = static_cast<qint64>(s.resident.bundle_size);

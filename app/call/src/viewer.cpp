@@ -113,6 +113,7 @@ QJsonObject Viewer::stats_json() const {
     agent_info["from_cache"] = v.fetched->from_cache;
     agent_info["ready_ms"] = static_cast<double>(v.agent_ready_us - v.start_us) / 1000.0;
     stats["agent"] = agent_info;
+    if (v.agent) stats["origin_auth"] = v.agent->params().origin_tags;
   }
   if (v.back && v.joined.load(std::memory_order_acquire)) {
     QJsonObject back = v.back->figures(v.agent->stats()).to_json();

@@ -14,7 +14,12 @@
 //   bits 3-4  lane, 0-3 (see lane_config())
 //   bits 5-6  OutMode: how open()'s output buffer is laid out
 //   bit  7    kFixHeader: for raw packets, overwrite version, flags and stream id with
-//             the lane's, so that mutations reach the replay window and the epochs
+//             the lane's, so that mutations reach the replay window and the epochs. In
+//             the origin-tagged lane (kOriginLane) the flags are the kind and
+//             kOriginTaggedFlag, and the last kOriginTagSize bytes (if the packet is at
+//             least kHeaderSize + kOriginTagSize long) become the sender's origin tag of
+//             the bytes before them: without it no raw packet could get past the origin
+//             check there, and kFixHeader would reach nothing behind it
 //
 //   kRaw16        u16 length (big-endian), then that many packet bytes
 //   kRaw8         u8 length, then that many packet bytes
@@ -33,13 +38,29 @@
 //   bit  2    truncate: u8 bytes cut from the end
 //   bit  3    extend: u8 count (mod 32), then that many bytes appended
 //   bit  4    deliver the genuine packet after the mutated one
+//   bits 5-6  TagOp (below), applied after the flips, the cut and the extension: how the
+//             origin tag is redone, so that changed packets also get past the origin check
+//             of kOriginLane and reach what is behind it, and so that packets tagged under
+//             an insider's key, untagged copies and tagged copies reach every lane
+//
+// Origin authentication. Lane kOriginLane is origin-tagged (net::SectionConfig::
+// origin_tagged): its sender's packets carry kOriginTaggedFlag, and the fuzzer appends the
+// sender's origin tag for the fuzzer's viewer (under viewer_origin_key(), which that lane's
+// receiver is configured with) to each packet as the sender's fan-out does, before it is
+// mutated, delivered or kept in the history. One of the four lanes rather than a fifth:
+// the op byte has no spare bit for a lane index of 0-4, and widening it would change the
+// meaning of every existing input; lane 3 is the one whose MTU (256) a seal's payload size
+// (u8) can reach, so the 16 bytes of room the sender leaves for the tag are checked too.
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
+#include <vector>
 
 #include "agentcast/crypto/epoch_keys.h"
 #include "agentcast/crypto/key_schedule.h"
+#include "agentcast/crypto/origin_tag.h"
 #include "agentcast/crypto/secret.h"
 #include "agentcast/net/packet.h"
 #include "agentcast/net/sending_section.h"
@@ -85,7 +106,7 @@ enum class Op : std::uint8_t {
 };
 
 enum class OutMode : std::uint8_t {
-  kExact = 0,     // a separate buffer of exactly packet.size() - kPacketOverhead bytes
+  kExact = 0,     // a separate buffer of exactly packet.size() - the lane's overhead() bytes
   kInPlace = 1,   // packet.data() + kHeaderSize
   kTooSmall = 2,  // one byte short
   kLarge = 3,     // a separate MTU-sized buffer, prefilled with kFill
@@ -100,12 +121,36 @@ inline constexpr std::uint8_t kMutFlipMask = 0x03;
 inline constexpr std::uint8_t kMutTruncate = 0x04;
 inline constexpr std::uint8_t kMutExtend = 0x08;
 inline constexpr std::uint8_t kMutThenGenuine = 0x10;
+inline constexpr int kMutTagShift = 5;
+inline constexpr std::uint8_t kMutTagMask = 0x60;
+
+// A mutation's origin tag operation (bits 5-6). "The tag" is the last kOriginTagSize bytes
+// (all of them, in a shorter packet).
+enum class TagOp : std::uint8_t {
+  kKeep = 0,  // as the other changes left it
+  // kOriginLane: the tag is replaced by the sender's tag of the bytes before it, as if the
+  // sender had tagged the changed packet (so the change reaches the checks behind the
+  // origin tag). Other lanes: kOriginTaggedFlag set and the sender's tag appended, a
+  // tagged copy sent to a stream that is not origin-tagged.
+  kSender = 1,
+  // The same under insider_origin_key(): another viewer's key, which that viewer (a member
+  // of the call, holding every key that opens it) can tag with.
+  kInsider = 2,
+  // kOriginLane: the tag removed and kOriginTaggedFlag cleared, an untagged copy. Other
+  // lanes: kOriginTaggedFlag set, no tag appended.
+  kStrip = 3,
+};
+
+constexpr std::uint8_t mutation_tag(TagOp op) noexcept {
+  return static_cast<std::uint8_t>(static_cast<unsigned>(op) << kMutTagShift);
+}
 
 inline constexpr std::size_t kLaneCount = 4;
 inline constexpr std::uint64_t kPacketsPerEpoch = 50;  // small, so that epochs change often
 inline constexpr std::uint64_t kLane3PacketsPerEpoch = 2500;
 inline constexpr std::uint64_t kLane3Sequences = 5001;  // before lane 3's sender runs out
 inline constexpr std::size_t kHistorySize = 256;        // sealed packets remembered per lane
+inline constexpr std::size_t kOriginLane = 3;           // the origin-tagged lane
 inline constexpr std::uint8_t kFill = 0xA5;
 
 constexpr std::uint8_t op_byte(Op op, std::size_t lane, OutMode out = OutMode::kExact,
@@ -163,13 +208,56 @@ inline crypto::SessionId session_id() {
   return id;
 }
 
+// The seed of the fuzzer's viewer's own session message, from which its origin key is
+// derived, and that of another viewer of the same call (the insider).
+inline crypto::Secret viewer_seed() {
+  std::array<std::uint8_t, crypto::kSeedSize> bytes{};
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<std::uint8_t>(0x17 + i * 5);
+  return crypto::Secret(bytes);
+}
+
+inline crypto::Secret insider_seed() {
+  std::array<std::uint8_t, crypto::kSeedSize> bytes{};
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<std::uint8_t>(0x6B ^ (i * 13));
+  return crypto::Secret(bytes);
+}
+
+inline crypto::Secret origin_key_of(const crypto::Secret& seed) {
+  crypto::Secret key;
+  if (!crypto::derive_origin_key(seed, session_id(), key)) {
+    throw std::runtime_error("cannot derive an origin key");
+  }
+  return key;
+}
+
+// The key the sender tags the fuzzer's viewer's copies with (kOriginLane's receiver holds
+// it), and the insider's.
+inline crypto::Secret viewer_origin_key() {
+  return origin_key_of(viewer_seed());
+}
+inline crypto::Secret insider_origin_key() {
+  return origin_key_of(insider_seed());
+}
+
+// Appends `tag`'s origin tag of the whole of `packet`, as the sender does to each viewer's
+// copy of a sealed packet. False if the tag cannot be computed (nothing is appended).
+inline bool append_origin_tag(crypto::OriginTag& tag, std::vector<std::uint8_t>& packet) {
+  crypto::OriginTagBytes bytes{};
+  if (!tag.compute(crypto::Bytes(packet.data(), packet.size()), bytes)) return false;
+  packet.insert(packet.end(), bytes.begin(), bytes.end());
+  return true;
+}
+
 // Lane 0: modern units, synchronized seeds, video.
 // Lane 1: modern and reference (LFSR) units, synchronized seeds, audio.
 // Lane 2: modern units, distributed seeds (kSeed), control, viewer to sender.
 // Lane 3: modern and reference units, synchronized, MTU 256, 2500 packets per epoch so
 //         that a loss can jump past the whole replay window within one epoch, and
 //         sequence numbers starting 5000 below 2^48 - 1 so that the sender runs out (and
-//         the lane is rebuilt).
+//         the lane is rebuilt); origin-tagged (kOriginLane), its receiver holding
+//         viewer_origin_key().
 // `instructed`: the same lanes in instructed selection (the sender's instruction key is
 // random, so unlike the rest of the session it differs from run to run).
 inline net::SendingConfig lane_config(std::size_t lane, bool instructed = false) {
@@ -201,6 +289,10 @@ inline net::SendingConfig lane_config(std::size_t lane, bool instructed = false)
       config.packets_per_epoch = kLane3PacketsPerEpoch;
       config.first_sequence = crypto::kMaxSequence - kLane3Sequences + 1;
       break;
+  }
+  if (lane % kLaneCount == kOriginLane) {
+    config.origin_tagged = true;
+    config.origin_key = viewer_origin_key();
   }
   return config;
 }

@@ -6,7 +6,10 @@
 // build time by a real SendingSection of the fuzzer's session (fuzz_session.h) rather than
 // checked in. Every input here starts with kFlagReset, so it means the same thing
 // whatever ran before it. The hand-made malformed inputs are checked in under corpus/.
+// Lane kOriginLane is origin-tagged: its captured packets carry the sender's origin tag
+// for the fuzzer's viewer, which depends on the keys too.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -19,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "agentcast/crypto/origin_tag.h"
 #include "agentcast/net/sending_section.h"
 #include "fuzz_session.h"
 
@@ -33,11 +37,13 @@ class Input {
  public:
   explicit Input(std::uint8_t flags = kFlagReset) { bytes_.push_back(flags); }
 
-  Input& raw(std::size_t lane, const Packet& packet, OutMode out = OutMode::kExact) {
+  Input& raw(std::size_t lane, const Packet& packet, OutMode out = OutMode::kExact,
+             bool fix_header = false) {
     if (packet.size() <= 0xFF) {
-      put({op_byte(Op::kRaw8, lane, out), static_cast<std::uint8_t>(packet.size())});
+      put({op_byte(Op::kRaw8, lane, out, fix_header), static_cast<std::uint8_t>(packet.size())});
     } else {
-      put({op_byte(Op::kRaw16, lane, out), static_cast<std::uint8_t>(packet.size() >> 8),
+      put({op_byte(Op::kRaw16, lane, out, fix_header),
+           static_cast<std::uint8_t>(packet.size() >> 8),
            static_cast<std::uint8_t>(packet.size())});
     }
     bytes_.insert(bytes_.end(), packet.begin(), packet.end());
@@ -84,12 +90,22 @@ class Input {
 };
 
 // A sender of the fuzzer's session, as the fuzzer builds it for `lane`: its packets are
-// the ones the fuzzer's receiving section accepts.
+// the ones the fuzzer's receiving section accepts (in kOriginLane, tagged for the fuzzer's
+// viewer as the fuzzer tags them).
 class Capture {
  public:
-  explicit Capture(std::size_t lane) : sender_(lane_config(lane), initial_seed()) {}
+  explicit Capture(std::size_t lane)
+      : sender_(lane_config(lane), initial_seed()),
+        tagged_(lane_config(lane).origin_tagged),
+        viewer_(viewer_origin_key()) {}
 
   Packet next(std::size_t size) {
+    Packet packet = next_sealed(size);
+    if (tagged_) tag(viewer_, packet);
+    return packet;
+  }
+  // The packet as seal() returns it, before any origin tag.
+  Packet next_sealed(std::size_t size) {
     const std::uint64_t sequence = sender_.next_sequence();
     Packet payload(size);
     for (std::size_t i = 0; i < size; ++i)
@@ -101,6 +117,9 @@ class Capture {
     }
     return packet;
   }
+  static void tag(crypto::OriginTag& key, Packet& packet) {
+    if (!append_origin_tag(key, packet)) throw std::runtime_error("cannot compute an origin tag");
+  }
   void skip(std::size_t count) {
     for (std::size_t i = 0; i < count; ++i)
       next(drop_payload_size(sender_.next_sequence()));
@@ -109,6 +128,8 @@ class Capture {
 
  private:
   net::SendingSection sender_;
+  bool tagged_;
+  crypto::OriginTag viewer_;
 };
 
 class Writer {
@@ -229,22 +250,136 @@ void make(Writer& out) {
   }
 
   // Mutated packets: every header byte, the ciphertext, the tag, truncation and
-  // extension; most followed by the genuine packet.
+  // extension; most followed by the genuine packet. In the origin-tagged lane each change
+  // breaks the origin tag (wrong origin), so the same changes again with the tag redone by
+  // the sender (TagOp::kSender) reach the checks behind it.
   for (std::size_t lane = 0; lane < kLaneCount; ++lane) {
+    for (const TagOp tag_op : {TagOp::kKeep, TagOp::kSender}) {
+      if (tag_op != TagOp::kKeep && lane != kOriginLane) continue;
+      // The mutation byte: `flags` with the lane's tag operation.
+      const auto m = [t = mutation_tag(tag_op)](unsigned flags) {
+        return static_cast<std::uint8_t>(flags | t);
+      };
+      Input in;
+      for (std::uint8_t i = 0; i < net::kHeaderSize; ++i)
+        in.seal(lane, 12, {m(1 | kMutThenGenuine), 0, i, static_cast<std::uint8_t>(1U << (i % 8))});
+      in.seal(lane, 12, {m(1 | kMutThenGenuine), 0, 16, 0x40});                // ciphertext
+      in.seal(lane, 12, {m(1 | kMutThenGenuine), 0, 30, 0x01});                // tag
+      in.seal(lane, 12, {m(2), 0, 20, 0xFF, 0, 41, 0x80}, OutMode::kInPlace);  // no genuine
+      in.seal(lane, 12, {m(kMutTruncate | kMutThenGenuine), 1});
+      in.seal(lane, 12, {m(kMutTruncate | kMutThenGenuine), 16}, OutMode::kLarge);
+      in.seal(lane, 12, {m(kMutTruncate | kMutThenGenuine), 30});
+      in.seal(lane, 12, {m(kMutExtend | kMutThenGenuine), 1, 0xAA});
+      in.seal(lane, 0, {m(1 | kMutThenGenuine), 0, 14, 0x01});  // an empty payload's tag
+      in.seal(lane, 12, {m(1), 0, 5, 0x00});                    // a flip that changes nothing
+      in.seal(lane, 12, {kNoMutation}, OutMode::kTooSmall);
+      out.write("mutations_lane" + std::to_string(lane) +
+                    (tag_op == TagOp::kKeep ? "" : "_sender_retagged"),
+                in);
+    }
+  }
+
+  // Origin authentication in the origin-tagged lane: copies tagged under an insider's key
+  // (another viewer's, which holds every key of the call: the packets would open, but are
+  // not the sender's for this viewer; the genuine packet after each is accepted, so the
+  // forgery moved nothing), untagged copies (the tag stripped and the flag cleared, or only
+  // one of the two), a changed origin or AEAD tag, a second tag, a change the sender's tag
+  // covers (forged), the tag's room at the MTU, old packets re-tagged by the insider; then
+  // captured packets: the insider's copy, the sealed packet without a tag, the genuine.
+  {
+    constexpr std::size_t kLane = kOriginLane;
+    constexpr std::uint8_t insider = mutation_tag(TagOp::kInsider);
+    constexpr std::uint8_t strip = mutation_tag(TagOp::kStrip);
+    constexpr std::uint8_t sender = mutation_tag(TagOp::kSender);
     Input in;
-    for (std::uint8_t i = 0; i < net::kHeaderSize; ++i)
-      in.seal(lane, 12, {1 | kMutThenGenuine, 0, i, static_cast<std::uint8_t>(1U << (i % 8))});
-    in.seal(lane, 12, {1 | kMutThenGenuine, 0, 16, 0x40});                // ciphertext
-    in.seal(lane, 12, {1 | kMutThenGenuine, 0, 30, 0x01});                // tag
-    in.seal(lane, 12, {2, 0, 20, 0xFF, 0, 41, 0x80}, OutMode::kInPlace);  // two flips, no genuine
-    in.seal(lane, 12, {kMutTruncate | kMutThenGenuine, 1});
-    in.seal(lane, 12, {kMutTruncate | kMutThenGenuine, 16}, OutMode::kLarge);
-    in.seal(lane, 12, {kMutTruncate | kMutThenGenuine, 30});
-    in.seal(lane, 12, {kMutExtend | kMutThenGenuine, 1, 0xAA});
-    in.seal(lane, 0, {1 | kMutThenGenuine, 0, 14, 0x01});  // an empty payload's tag
-    in.seal(lane, 12, {1, 0, 5, 0x00});                    // a flip that changes nothing
-    in.seal(lane, 12, {kNoMutation}, OutMode::kTooSmall);
-    out.write("mutations_lane" + std::to_string(lane), in);
+    in.seal(kLane, 20, {insider | kMutThenGenuine});
+    in.seal(kLane, 20, {insider | kMutThenGenuine}, OutMode::kInPlace);
+    in.seal(kLane, 20, {strip | kMutThenGenuine});                            // untagged copy
+    in.seal(kLane, 4, {strip | kMutThenGenuine});                             // untagged: truncated
+    in.seal(kLane, 20, {1 | kMutThenGenuine, 0, 1, 0x40});                    // flag cleared
+    in.seal(kLane, 20, {1 | sender | kMutThenGenuine, 0, 1, 0x40});           // ... and re-tagged
+    in.seal(kLane, 20, {kMutTruncate | kMutThenGenuine, 16});                 // tag stripped
+    in.seal(kLane, 20, {1 | kMutThenGenuine, 0, 60, 0x01});                   // origin tag changed
+    in.seal(kLane, 20, {1 | kMutThenGenuine, 0, 40, 0x80}, OutMode::kLarge);  // AEAD tag
+    // A second tag after the genuine one.
+    in.seal(
+        kLane, 20,
+        {kMutExtend | kMutThenGenuine, 16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15});
+    in.seal(kLane, 20, {kMutExtend | sender | kMutThenGenuine, 3, 1, 2, 3});  // forged
+    // Numbered before the stream's start, tagged by the insider (wrong origin first), then
+    // by the sender (before start).
+    in.seal(kLane, 20, {1 | insider | kMutThenGenuine, 0, 9, 0x10});
+    in.seal(kLane, 20, {1 | sender | kMutThenGenuine, 0, 9, 0x10});
+    in.seal(kLane, 20, {kNoMutation}, OutMode::kTooSmall);
+    in.seal(kLane, 210, {kNoMutation}, OutMode::kLarge);  // the largest payload: MTU
+    in.seal(kLane, 211, {kNoMutation});                   // too large: room for the tag
+    in.drop(kLane, 4);
+    for (std::uint8_t age = 0; age < 5; ++age)
+      in.history(kLane, age, {insider | kMutThenGenuine});
+    in.history(kLane, 3, {strip});
+    in.history(kLane, 2, {insider});  // a replay, but refused for its origin first
+    Capture tx(kLane);
+    tx.skip(40);  // ahead of the seals above: the genuine copies are accepted
+    for (int i = 0; i < 4; ++i) {
+      const Packet sealed = tx.next_sealed(static_cast<std::size_t>(24 + i));
+      crypto::OriginTag insider_key(insider_origin_key());
+      Packet forged = sealed;
+      Capture::tag(insider_key, forged);
+      in.raw(kLane, forged);
+      in.raw(kLane, sealed);  // no tag at all
+      crypto::OriginTag viewer_key(viewer_origin_key());
+      Packet genuine = sealed;
+      Capture::tag(viewer_key, genuine);
+      in.raw(kLane, genuine, static_cast<OutMode>(i));
+    }
+    out.write("origin_lane3", in);
+  }
+
+  // Tagged copies sent to the lanes that are not origin-tagged (bad flags): re-tagged by
+  // the sender or an insider, the flag alone, and a captured packet tagged after sealing;
+  // the genuine packet after each.
+  for (std::size_t lane = 0; lane < kLaneCount; ++lane) {
+    if (lane == kOriginLane) continue;
+    Input in;
+    for (const TagOp tag_op : {TagOp::kSender, TagOp::kInsider, TagOp::kStrip})
+      in.seal(lane, 9, {static_cast<std::uint8_t>(mutation_tag(tag_op) | kMutThenGenuine)});
+    in.seal(lane, 9, {1 | kMutThenGenuine, 0, 1, 0x40});
+    Capture tx(lane);
+    tx.skip(3);
+    Packet tagged = tx.next(10);
+    tagged[1] |= net::kOriginTaggedFlag;
+    crypto::OriginTag viewer_key(viewer_origin_key());
+    Capture::tag(viewer_key, tagged);
+    in.raw(lane, tagged);
+    out.write("tagged_to_untagged_lane" + std::to_string(lane), in);
+  }
+
+  // kFixHeader in the origin-tagged lane: the header and the sender's tag are written over
+  // raw bytes, which then reach the window and the AEAD: a genuine packet with its flags
+  // and stream id zeroed (accepted once fixed), one whose sequence number was changed
+  // (forged), bytes of nothing behind a genuine header (forged) and one numbered before the
+  // stream's start; each but the first also without kFixHeader (wrong origin).
+  {
+    constexpr std::size_t kLane = kOriginLane;
+    Capture tx(kLane);
+    tx.skip(2);
+    Packet genuine = tx.next(30);
+    Packet changed = tx.next(30);
+    changed[13] ^= 0x04;  // 4 later
+    Packet zeros(70, 0);
+    std::copy(changed.begin(), changed.begin() + net::kHeaderSize, zeros.begin());
+    Packet before_start = changed;
+    before_start[9] ^= 0x10;
+    for (std::size_t i = 1; i < 4; ++i)
+      genuine[i] = 0;
+    Input in;
+    in.raw(kLane, genuine, OutMode::kInPlace, true);
+    for (const Packet* p : {&changed, &zeros, &before_start}) {
+      in.raw(kLane, *p, OutMode::kExact, true);
+      in.raw(kLane, *p);
+    }
+    in.raw(kLane, tx.next(30));  // the genuine next one
+    out.write("fix_header_lane3", in);
   }
 
   // Lost packets arriving late (reordered), then again (replays), then mutated.
@@ -331,11 +466,17 @@ void make(Writer& out) {
   constexpr std::uint8_t kInstructed = kFlagReset | kFlagInstructed;
 
   // Every lane: many seals across epoch changes, and the mutations.
+  // In the origin-tagged lane every other mutation is re-tagged by the sender, so that
+  // changes reach the instructed checks there too.
   for (std::size_t lane = 0; lane < kLaneCount; ++lane) {
     Input in(kInstructed);
     for (int i = 0; i < 160; ++i) {
       if (i % 11 == 5) {
-        in.seal(lane, 12, {1 | kMutThenGenuine, 0, static_cast<std::uint8_t>(i % 40), 0x10});
+        const std::uint8_t t =
+            lane == kOriginLane && i % 22 == 16 ? mutation_tag(TagOp::kSender) : 0;
+        in.seal(lane, 12,
+                {static_cast<std::uint8_t>(1 | t | kMutThenGenuine), 0,
+                 static_cast<std::uint8_t>(i % 40), 0x10});
       } else {
         in.seal(lane, static_cast<std::uint8_t>(i % 19), {kNoMutation},
                 static_cast<OutMode>(i % 4 == 2 ? 3 : i % 2));

@@ -11,6 +11,17 @@
 // give, or, once the header, window, epoch and instruction checks pass, kOk for a genuine
 // packet and kForged for a changed one. Violations abort().
 //
+// Origin authentication (net/receiving_section.h): lane kOriginLane is origin-tagged (see
+// fuzz_session.h). The model checks its origin tag itself, with its own crypto::OriginTag
+// under the key the lane's receiver holds, in the receiver's order: after the header, the
+// size (the lane's overhead) and the stream, a packet whose kOriginTaggedFlag disagrees
+// with the lane is refused (kWrongOrigin in the tagged lane, kBadFlags in the others), and
+// in the tagged lane a packet whose tag does not verify is kWrongOrigin; everything after
+// that (buffer, window, epochs, AEAD) applies to the packet without its tag. Whatever the
+// packet's origin (genuine, changed, re-tagged by the sender or an insider, raw bytes),
+// the verdict follows from that computation, never from assuming that a change breaks
+// the tag.
+//
 // Reproducing: state carries over between inputs, so a crash may depend on the inputs
 // before it. Inputs that start with kFlagReset are self-contained; the environment
 // variable AGENTCAST_FUZZ_RESET_EACH_INPUT=1 rebuilds the sections before every input.
@@ -32,6 +43,7 @@
 #include <utility>
 #include <vector>
 
+#include "agentcast/crypto/origin_tag.h"
 #include "agentcast/net/packet.h"
 #include "agentcast/net/receiving_section.h"
 #include "agentcast/net/replay_window.h"
@@ -86,8 +98,61 @@ std::uint64_t load_be(const std::uint8_t* p, int bytes) {
   return v;
 }
 
-bool valid_kind(std::uint8_t flags) {
-  return flags == 0x01 || flags == 0x02 || flags == 0x04;
+// PROTOCOL.md §3 and net/packet.h: exactly one kind bit (0x01, 0x02, 0x04), perhaps the
+// origin-tagged bit (0x40), no other.
+constexpr std::uint8_t kTaggedBit = 0x40;
+static_assert(net::kOriginTaggedFlag == kTaggedBit);
+
+bool valid_flags(std::uint8_t flags) {
+  switch (flags) {
+    case 0x01:
+    case 0x02:
+    case 0x04:
+    case 0x41:
+    case 0x42:
+    case 0x44:
+      return true;
+    default:
+      return false;
+  }
+}
+std::uint8_t kind_bits(std::uint8_t flags) {
+  return static_cast<std::uint8_t>(flags & ~kTaggedBit);
+}
+bool tagged_bit(std::uint8_t flags) {
+  return (flags & kTaggedBit) != 0;
+}
+
+// The bytes of a packet that are not payload in `config`'s stream: header, AEAD tag and,
+// if the stream is origin-tagged, the origin tag.
+std::size_t overhead(const net::SectionConfig& config) {
+  return net::kPacketOverhead + (config.origin_tagged ? crypto::kOriginTagSize : 0);
+}
+
+// The fuzzer's own origin tags: under the key the sender tags the fuzzer's viewer's copies
+// with (which kOriginLane's receiver holds), and under an insider's (another viewer's).
+struct Taggers {
+  crypto::OriginTag viewer{viewer_origin_key()};
+  crypto::OriginTag insider{insider_origin_key()};
+};
+
+Taggers& taggers() {
+  static Taggers all;
+  return all;
+}
+
+// Whether the last kOriginTagSize bytes of `packet` are `tag`'s tag of the bytes before.
+bool tag_verifies(crypto::OriginTag& tag, crypto::Bytes packet) {
+  if (packet.size() < crypto::kOriginTagSize) return false;
+  const std::size_t body = packet.size() - crypto::kOriginTagSize;
+  return tag.verify(packet.first(body), packet.subspan(body));
+}
+
+// Replaces the last kOriginTagSize bytes of `packet` (all of them, if it is shorter) by
+// `tag`'s tag of the bytes before them.
+void retag(crypto::OriginTag& tag, std::vector<std::uint8_t>& packet) {
+  packet.resize(packet.size() - std::min(packet.size(), crypto::kOriginTagSize));
+  FUZZ_CHECK(append_origin_tag(tag, packet));
 }
 
 // The receiver's rules (PROTOCOL.md §8) as a model: the replay window as a set, and
@@ -214,8 +279,12 @@ struct Lane {
         receiver(config, initial_seed()),
         model(config.seed_mode == net::SeedMode::kSynchronized, instructed_selection,
               config.first_sequence),
-        instructed(instructed_selection) {
+        instructed(instructed_selection),
+        tagged(config.origin_tagged) {
     history.resize(kHistorySize);
+    FUZZ_CHECK(tagged == (lane_index == kOriginLane));
+    FUZZ_CHECK(config.overhead() == overhead(config));
+    FUZZ_CHECK(taggers().viewer.keyed() && taggers().insider.keyed());
   }
 
   std::size_t index;
@@ -227,6 +296,7 @@ struct Lane {
   std::size_t sealed = 0;
   bool exhausted = false;  // the sender refused with kSequenceExhausted
   bool instructed;
+  bool tagged;                          // origin-tagged (kOriginLane)
   std::optional<std::uint64_t> posted;  // the highest block the control channel posted
   bool posting_paused = false;
 };
@@ -241,6 +311,15 @@ struct Outcomes {
   std::uint64_t reordered = 0;
   std::uint64_t instructions_accepted = 0;
   std::uint64_t instructions_refused = 0;
+  // Origin authentication: kWrongOrigin for a packet without kOriginTaggedFlag (an
+  // untagged copy), tagged under the insider's key, or with any other tag that does not
+  // verify; kBadFlags for a tagged packet (kOriginTaggedFlag) sent to an untagged lane;
+  // kForged behind a tag that verified (a change the sender's tag covers).
+  std::uint64_t origin_untagged = 0;
+  std::uint64_t origin_insider = 0;
+  std::uint64_t origin_bad_tag = 0;
+  std::uint64_t tagged_to_untagged = 0;
+  std::uint64_t forged_behind_tag = 0;
 };
 Outcomes outcomes;
 
@@ -276,6 +355,8 @@ bool reset_each_input() {
 void check_parse(crypto::Bytes packet) {
   PacketHeader header;
   header.stream_id = 0x5555;
+  // The opposite of what parse_header must find, so that it is seen to set it.
+  header.origin_tagged = packet.size() > 1 && !tagged_bit(packet[1]);
   const net::HeaderStatus status = net::parse_header(packet, header);
   if (packet.size() < net::kHeaderSize) {
     FUZZ_CHECK(status == net::HeaderStatus::kTruncated);
@@ -285,12 +366,13 @@ void check_parse(crypto::Bytes packet) {
     FUZZ_CHECK(status == net::HeaderStatus::kBadVersion);
     return;
   }
-  if (!valid_kind(packet[1])) {
+  if (!valid_flags(packet[1])) {
     FUZZ_CHECK(status == net::HeaderStatus::kBadFlags);
     return;
   }
   FUZZ_CHECK(status == net::HeaderStatus::kOk);
-  FUZZ_CHECK(static_cast<std::uint8_t>(header.kind) == packet[1]);
+  FUZZ_CHECK(static_cast<std::uint8_t>(header.kind) == kind_bits(packet[1]));
+  FUZZ_CHECK(header.origin_tagged == tagged_bit(packet[1]));
   FUZZ_CHECK(header.stream_id == load_be(&packet[2], 2));
   FUZZ_CHECK(header.epoch == load_be(&packet[4], 4));
   FUZZ_CHECK(header.sequence == load_be(&packet[8], 6));
@@ -307,45 +389,78 @@ void check_round_trip(crypto::Bytes bytes) {
       net::MediaKind::kAudio, net::MediaKind::kVideo, net::MediaKind::kControl};
   PacketHeader header;
   header.kind = kKinds[bytes[0] % kKinds.size()];
+  header.origin_tagged = (bytes[0] & 0x80) != 0;
   header.stream_id = static_cast<std::uint16_t>(load_be(&bytes[1], 2));
   header.epoch = static_cast<std::uint32_t>(load_be(&bytes[3], 4));
   header.sequence = load_be(&bytes[7], 6);
   std::array<std::uint8_t, net::kHeaderSize> written{};
   net::write_header(header, written);
   FUZZ_CHECK(written[0] == net::kProtocolVersion);
+  FUZZ_CHECK(written[1] ==
+             (static_cast<std::uint8_t>(header.kind) | (header.origin_tagged ? kTaggedBit : 0)));
   PacketHeader parsed;
+  parsed.origin_tagged = !header.origin_tagged;
   FUZZ_CHECK(net::parse_header(written, parsed) == net::HeaderStatus::kOk);
   FUZZ_CHECK(parsed.kind == header.kind && parsed.stream_id == header.stream_id &&
-             parsed.epoch == header.epoch && parsed.sequence == header.sequence);
+             parsed.epoch == header.epoch && parsed.sequence == header.sequence &&
+             parsed.origin_tagged == header.origin_tagged);
   // A longer packet parses the same.
   std::array<std::uint8_t, net::kHeaderSize + 3> longer{};
   std::copy(written.begin(), written.end(), longer.begin());
   PacketHeader parsed_longer;
   FUZZ_CHECK(net::parse_header(longer, parsed_longer) == net::HeaderStatus::kOk);
-  FUZZ_CHECK(parsed_longer.sequence == header.sequence && parsed_longer.epoch == header.epoch);
+  FUZZ_CHECK(parsed_longer.sequence == header.sequence && parsed_longer.epoch == header.epoch &&
+             parsed_longer.origin_tagged == header.origin_tagged);
 }
 
-// The status open() must give before any replay, epoch or cryptographic check, if any.
+// The status open() must give before any replay, epoch or AEAD check, if any: the origin
+// tag of an origin-tagged stream is verified here, by the model itself.
 std::optional<OpenStatus> prefix_status(const net::SectionConfig& config, crypto::Bytes packet,
                                         std::size_t out_size) {
   if (packet.size() > config.mtu) return OpenStatus::kOversized;
   if (packet.size() < net::kHeaderSize) return OpenStatus::kTruncated;
   if (packet[0] != net::kProtocolVersion) return OpenStatus::kBadVersion;
-  if (!valid_kind(packet[1])) return OpenStatus::kBadFlags;
-  if (packet.size() < net::kPacketOverhead) return OpenStatus::kTruncated;
+  if (!valid_flags(packet[1])) return OpenStatus::kBadFlags;
+  if (packet.size() < overhead(config)) return OpenStatus::kTruncated;
   if (load_be(&packet[2], 2) != config.label.stream_id ||
-      packet[1] != static_cast<std::uint8_t>(config.kind)) {
+      kind_bits(packet[1]) != static_cast<std::uint8_t>(config.kind)) {
     return OpenStatus::kWrongStream;
+  }
+  if (tagged_bit(packet[1]) != config.origin_tagged) {
+    return config.origin_tagged ? OpenStatus::kWrongOrigin : OpenStatus::kBadFlags;
+  }
+  if (config.origin_tagged) {
+    if (!tag_verifies(taggers().viewer, packet)) return OpenStatus::kWrongOrigin;
+    packet = packet.first(packet.size() - crypto::kOriginTagSize);
   }
   if (out_size < packet.size() - net::kPacketOverhead) return OpenStatus::kBufferTooSmall;
   return std::nullopt;
 }
 
 enum class Origin : std::uint8_t {
-  kGenuine,   // sealed by the lane's sender, unchanged
-  kModified,  // sealed by the lane's sender, then changed
+  kGenuine,   // sealed (and in kOriginLane tagged) by the lane's sender, unchanged
+  kModified,  // sealed by the lane's sender, then changed (bytes, or its origin tag redone)
   kUnknown,   // bytes from the input
 };
+
+// Counts the origin outcomes (Outcomes) of a packet open() gave `status` in `lane`.
+void count_origin(const Lane& lane, crypto::Bytes packet, OpenStatus status) {
+  if (status == OpenStatus::kWrongOrigin) {
+    FUZZ_CHECK(lane.tagged && packet.size() >= overhead(lane.config));
+    if (!tagged_bit(packet[1])) {
+      ++outcomes.origin_untagged;
+    } else if (tag_verifies(taggers().insider, packet)) {
+      ++outcomes.origin_insider;
+    } else {
+      ++outcomes.origin_bad_tag;
+    }
+  } else if (status == OpenStatus::kBadFlags && valid_flags(packet[1])) {
+    FUZZ_CHECK(!lane.tagged && tagged_bit(packet[1]));
+    ++outcomes.tagged_to_untagged;
+  } else if (status == OpenStatus::kForged && lane.tagged) {
+    ++outcomes.forged_behind_tag;
+  }
+}
 
 // Delivers `original` to the lane's receiving section and checks the outcome.
 OpenStatus deliver(Lane& lane, const std::vector<std::uint8_t>& original, OutMode mode,
@@ -353,8 +468,8 @@ OpenStatus deliver(Lane& lane, const std::vector<std::uint8_t>& original, OutMod
   check_parse(original);
   net::ReceivingSection& rx = lane.receiver;
   std::vector<std::uint8_t> packet = original;  // opened in place in kInPlace
-  const std::size_t plain_size =
-      packet.size() >= net::kPacketOverhead ? packet.size() - net::kPacketOverhead : 0;
+  const std::size_t lane_overhead = overhead(lane.config);
+  const std::size_t plain_size = packet.size() >= lane_overhead ? packet.size() - lane_overhead : 0;
   std::vector<std::uint8_t> buffer;
   crypto::MutableBytes out;
   switch (mode) {
@@ -398,6 +513,9 @@ OpenStatus deliver(Lane& lane, const std::vector<std::uint8_t>& original, OutMod
 
   // The status the rules call for.
   const std::optional<OpenStatus> early = prefix_status(lane.config, original, out.size());
+  // What the sender tagged for this viewer and nobody changed is never refused for its
+  // origin.
+  if (origin == Origin::kGenuine) FUZZ_CHECK(early != OpenStatus::kWrongOrigin);
   PacketHeader header;
   if (early) {
     FUZZ_CHECK(result.status == *early);
@@ -410,6 +528,9 @@ OpenStatus deliver(Lane& lane, const std::vector<std::uint8_t>& original, OutMod
     } else if (origin == Origin::kGenuine) {
       FUZZ_CHECK(result.status == OpenStatus::kOk);
     } else if (origin == Origin::kModified) {
+      // In kOriginLane a changed packet gets here only if its tag verified, i.e. the
+      // sender's tag was redone over the change (the same bytes under the same key give
+      // the same tag, so the part before the tag changed): the AEAD refuses it.
       FUZZ_CHECK(result.status == OpenStatus::kForged);
     } else {
       FUZZ_CHECK(result.status == OpenStatus::kOk || result.status == OpenStatus::kForged);
@@ -426,6 +547,8 @@ OpenStatus deliver(Lane& lane, const std::vector<std::uint8_t>& original, OutMod
                            [](std::uint8_t b) { return b == 0; }));
   }
 
+  count_origin(lane, original, result.status);
+
   if (result.status != OpenStatus::kOk) {
     // A rejected packet moves no state.
     FUZZ_CHECK(result.size == 0);
@@ -437,7 +560,7 @@ OpenStatus deliver(Lane& lane, const std::vector<std::uint8_t>& original, OutMod
     return result.status;
   }
 
-  FUZZ_CHECK(result.size == original.size() - net::kPacketOverhead);
+  FUZZ_CHECK(result.size == original.size() - lane_overhead);
   // Only the sender's packets can be accepted, and their payloads are the pattern.
   for (std::size_t i = 0; i < result.size; ++i)
     FUZZ_CHECK(out[i] == payload_byte(header.sequence, result.size, i));
@@ -477,14 +600,38 @@ struct Mutation {
     return m;
   }
 
-  // Returns false if the bytes did not change.
-  bool apply(std::vector<std::uint8_t>& packet) const {
+  // Returns false if the bytes did not change. `origin_lane`: the packet is kOriginLane's.
+  bool apply(std::vector<std::uint8_t>& packet, bool origin_lane) const {
     const std::vector<std::uint8_t> original = packet;
     for (unsigned i = 0; i < (flags & kMutFlipMask); ++i) {
       if (!packet.empty()) packet[flips[i].first % packet.size()] ^= flips[i].second;
     }
     packet.resize(packet.size() - std::min<std::size_t>(cut, packet.size()));
     packet.insert(packet.end(), extension.begin(), extension.end());
+    const auto tag_op = static_cast<TagOp>((flags & kMutTagMask) >> kMutTagShift);
+    switch (tag_op) {
+      case TagOp::kKeep:
+        break;
+      case TagOp::kSender:
+      case TagOp::kInsider: {
+        crypto::OriginTag& tag = tag_op == TagOp::kSender ? taggers().viewer : taggers().insider;
+        if (origin_lane) {
+          retag(tag, packet);
+        } else {
+          if (packet.size() > 1) packet[1] |= kTaggedBit;
+          FUZZ_CHECK(append_origin_tag(tag, packet));
+        }
+        break;
+      }
+      case TagOp::kStrip:
+        if (origin_lane) {
+          packet.resize(packet.size() - std::min(packet.size(), crypto::kOriginTagSize));
+          if (packet.size() > 1) packet[1] &= static_cast<std::uint8_t>(~kTaggedBit);
+        } else if (packet.size() > 1) {
+          packet[1] |= kTaggedBit;
+        }
+        break;
+    }
     return packet != original;
   }
 
@@ -610,6 +757,9 @@ std::optional<std::vector<std::uint8_t>> seal(Lane& lane, std::size_t size, bool
     payload[i] = payload_byte(sequence, size, i);
 
   const net::SealResult result = tx.seal(crypto::Bytes(payload, size), packet);
+  // Room is left for the origin tag the fuzzer appends below.
+  FUZZ_CHECK(tx.max_payload() ==
+             lane.config.mtu - net::kPacketOverhead - (lane.tagged ? crypto::kOriginTagSize : 0));
   if (size > tx.max_payload()) {
     FUZZ_CHECK(result.status == net::SealStatus::kPayloadTooLarge);
     ++outcomes.payload_too_large;
@@ -629,7 +779,15 @@ std::optional<std::vector<std::uint8_t>> seal(Lane& lane, std::size_t size, bool
   PacketHeader header;
   FUZZ_CHECK(net::parse_header(packet, header) == net::HeaderStatus::kOk);
   FUZZ_CHECK(header.kind == lane.config.kind && header.stream_id == lane.config.label.stream_id &&
-             header.epoch == tx.epoch() && header.sequence == sequence);
+             header.epoch == tx.epoch() && header.sequence == sequence &&
+             header.origin_tagged == lane.tagged);
+  if (lane.tagged) {
+    // The sender's fan-out: this viewer's copy, tagged under its origin key.
+    FUZZ_CHECK(append_origin_tag(taggers().viewer, packet));
+    FUZZ_CHECK(packet.size() <= lane.config.mtu);
+    FUZZ_CHECK(tag_verifies(taggers().viewer, packet));
+    FUZZ_CHECK(!tag_verifies(taggers().insider, packet));
+  }
   remember(lane, packet);
   return packet;
 }
@@ -637,7 +795,7 @@ std::optional<std::vector<std::uint8_t>> seal(Lane& lane, std::size_t size, bool
 void deliver_sealed(Lane& lane, const Mutation& mutation, std::vector<std::uint8_t> packet,
                     OutMode mode, Sent* entry) {
   const std::vector<std::uint8_t> genuine = packet;
-  const bool changed = mutation.apply(packet);
+  const bool changed = mutation.apply(packet, lane.tagged);
   const OpenStatus status =
       deliver(lane, packet, mode, changed ? Origin::kModified : Origin::kGenuine);
   if (!changed && status == OpenStatus::kOk && entry != nullptr) entry->accepted = true;
@@ -720,9 +878,15 @@ void step(Reader& in) {
       std::vector<std::uint8_t> packet(bytes.begin(), bytes.end());
       if ((op_bits & kFixHeader) != 0 && packet.size() >= 4) {
         packet[0] = net::kProtocolVersion;
-        packet[1] = static_cast<std::uint8_t>(l.config.kind);
+        packet[1] = static_cast<std::uint8_t>(static_cast<std::uint8_t>(l.config.kind) |
+                                              (l.tagged ? kTaggedBit : 0));
         packet[2] = static_cast<std::uint8_t>(l.config.label.stream_id >> 8);
         packet[3] = static_cast<std::uint8_t>(l.config.label.stream_id);
+        // The origin-tagged lane: the sender's tag, so that the bytes reach the checks
+        // behind it (fuzz_session.h).
+        if (l.tagged && packet.size() >= net::kHeaderSize + crypto::kOriginTagSize) {
+          retag(taggers().viewer, packet);
+        }
       }
       deliver(l, packet, mode, Origin::kUnknown);
       break;
@@ -811,8 +975,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 // Called by replay_main.cpp after the last input: prints what the inputs reached and,
 // when `strict`, fails (returns non-zero) unless the corpus reached every outcome of
 // open() but kCipherFailure, an accepted packet in every lane, an epoch change, a
-// reordered packet, both of the sender's refusals, and instructions both accepted and
-// refused.
+// reordered packet, both of the sender's refusals, instructions both accepted and
+// refused, and every origin outcome (Outcomes).
 extern "C" int AgentcastFuzzReplayReport(int strict) {
   using namespace agentcast;
   const fuzz::Outcomes& o = fuzz::outcomes;
@@ -838,8 +1002,20 @@ extern "C" int AgentcastFuzzReplayReport(int strict) {
   std::printf("instructions accepted=%llu refused=%llu\n",
               static_cast<unsigned long long>(o.instructions_accepted),
               static_cast<unsigned long long>(o.instructions_refused));
+  std::printf(
+      "origin: wrong origin untagged=%llu insider's tag=%llu bad tag=%llu; tagged to an "
+      "untagged lane=%llu; forged behind a valid tag=%llu\n",
+      static_cast<unsigned long long>(o.origin_untagged),
+      static_cast<unsigned long long>(o.origin_insider),
+      static_cast<unsigned long long>(o.origin_bad_tag),
+      static_cast<unsigned long long>(o.tagged_to_untagged),
+      static_cast<unsigned long long>(o.forged_behind_tag));
   if (o.epoch_changes == 0 || o.reordered == 0 || o.payload_too_large == 0 ||
       o.sequence_exhausted == 0 || o.instructions_accepted == 0 || o.instructions_refused == 0) {
+    complete = false;
+  }
+  if (o.origin_untagged == 0 || o.origin_insider == 0 || o.origin_bad_tag == 0 ||
+      o.tagged_to_untagged == 0 || o.forged_behind_tag == 0) {
     complete = false;
   }
   if (strict && !complete) {

@@ -227,10 +227,9 @@ void OutgoingMedia::send_loop(std::stop_token stop) {
         std::size_t size = sealed.size;
         if (tagged) {
           size = agent_->tag_for_viewer(recipient.viewer, packet, sealed.size);
-          if (size == 0) {  // the viewer left between route and tag: its key is gone
-            send_errors_.fetch_add(1, std::memory_order_relaxed);
-            continue;
-          }
+          // Zero: the viewer left between route and tag (its key is gone); nothing is owed
+          // to it, and this is no failure of the network.
+          if (size == 0) continue;
         }
         if (udp_->send_to(crypto::Bytes(packet.data(), size), recipient.to) ==
             net::UdpStatus::kOk) {

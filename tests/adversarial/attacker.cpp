@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <variant>
 
 #include "agentcast/agent/agent_cache.h"
 #include "agentcast/agent/bundle.h"
@@ -385,6 +386,25 @@ Buffer seal_feedback(Admission& admission, const net::Feedback& feedback) {
   if (sealed.status != net::SealStatus::kOk) throw AttackError("the agent would not seal");
   packet.resize(sealed.size);
   return packet;
+}
+
+std::jthread read_control(MessageChannel& channel,
+                          std::function<void(const net::ControlMessage&)> on_message) {
+  return std::jthread([&channel, on_message = std::move(on_message)](std::stop_token stop) {
+    for (int turn = 0; turn < 3000 && !stop.stop_requested(); ++turn) {
+      std::optional<Buffer> bytes;
+      try {
+        bytes = channel.receive(200ms);
+      } catch (const AttackError&) {
+        return;  // closed
+      }
+      if (!bytes) continue;
+      const net::DecodedControl decoded = net::decode_control(*bytes);
+      if (!decoded.message) continue;
+      on_message(*decoded.message);
+      if (std::holds_alternative<net::ByeMessage>(*decoded.message)) return;
+    }
+  });
 }
 
 Buffer with_own_origin_tag(const net::SessionParams& own, crypto::Bytes packet, OriginTagNow now) {

@@ -14,6 +14,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -148,6 +149,13 @@ struct Admission {
 // (with the sender's bye, if it said one).
 Admission join_as_viewer(MessageChannel& channel, const Invitation& invitation,
                          const JoinRequest& request, std::chrono::milliseconds timeout);
+
+// The admitted attacker's control channel, read on a thread of its own so that the
+// sender's output to it never backs up: each message that parses goes to `on_message`
+// (on that thread), until the sender's bye (handed on too), the connection closes, or the
+// thread is asked to stop. Bounded: at most ten minutes of 200 ms turns.
+std::jthread read_control(MessageChannel& channel,
+                          std::function<void(const net::ControlMessage&)> on_message);
 
 // `feedback` sealed on the admitted viewer's feedback stream, as its agent would.
 Buffer seal_feedback(Admission& admission, const net::Feedback& feedback);

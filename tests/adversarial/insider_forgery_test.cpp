@@ -190,24 +190,10 @@ void play(ForgeryRun& r) {
   ForgeKeys keys = keys_of(admission);
   Presence presence(admission, sender);
   std::atomic<std::uint64_t> rekeys{0};
-  std::jthread control([&](std::stop_token stop) {
-    // Reads what the sender says, so that its control channel never backs up. Bounded: at
-    // most ten minutes of turns.
-    for (int turn = 0; turn < 3000 && !stop.stop_requested(); ++turn) {
-      std::optional<Buffer> bytes;
-      try {
-        bytes = channel.receive(200ms);
-      } catch (const AttackError&) {
-        return;  // closed
-      }
-      if (!bytes) continue;
-      net::DecodedControl decoded = net::decode_control(*bytes);
-      if (!decoded.message) continue;
-      if (const auto* seed = std::get_if<net::SeedMessage>(&*decoded.message)) {
-        if (seed->rekey) rekeys.fetch_add(1);
-      } else if (std::holds_alternative<net::ByeMessage>(*decoded.message)) {
-        return;
-      }
+  // Reads what the sender says, so that its control channel never backs up.
+  std::jthread control = read_control(channel, [&](const net::ControlMessage& message) {
+    if (const auto* seed = std::get_if<net::SeedMessage>(&message); seed && seed->rekey) {
+      rekeys.fetch_add(1);
     }
   });
 

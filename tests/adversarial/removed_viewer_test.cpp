@@ -104,24 +104,11 @@ void play(RemovedRun& r, const std::string& mode) {
     spy.add_incoming(stream.id, stream.kind, &start);
   }
   Presence presence(admission, sender);
-  std::jthread control([&](std::stop_token stop) {
-    // Bounded: at most ten minutes of turns.
-    for (int turn = 0; turn < 3000 && !stop.stop_requested(); ++turn) {
-      std::optional<Buffer> bytes;
-      try {
-        bytes = channel.receive(200ms);
-      } catch (const AttackError&) {
-        return;  // closed
-      }
-      if (!bytes) continue;
-      net::DecodedControl decoded = net::decode_control(*bytes);
-      if (!decoded.message) continue;
-      if (const auto* seed = std::get_if<net::SeedMessage>(&*decoded.message)) {
-        recording.seed(*seed);
-      } else if (const auto* bye = std::get_if<net::ByeMessage>(&*decoded.message)) {
-        recording.bye(bye->reason);
-        return;
-      }
+  std::jthread control = read_control(channel, [&](const net::ControlMessage& message) {
+    if (const auto* seed = std::get_if<net::SeedMessage>(&message)) {
+      recording.seed(*seed);
+    } else if (const auto* bye = std::get_if<net::ByeMessage>(&message)) {
+      recording.bye(bye->reason);
     }
   });
 

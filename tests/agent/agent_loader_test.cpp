@@ -68,6 +68,10 @@ class AgentLoader : public ::testing::Test {
     p.kind = kind;
     return p;
   }
+  // The real agent of `kind`, packed, signed and loaded as a viewer loads what it is shipped.
+  LoadOutcome load_shipped(AgentKind kind) const {
+    return load_agent(pack_bundle(manifest(kind), plugin(kind), signer_), policy(kind), *cache_);
+  }
   // The refusal, checked to have left nothing loaded and nothing cached.
   LoadOutcome refused(const Buffer& bundle, const LoadPolicy& p) const {
     LoadOutcome outcome = load_agent(bundle, p, *cache_);
@@ -126,12 +130,8 @@ TEST_F(AgentLoader, LoadsTheFullAgentAndEveryByteGoesThroughIt) {
 // viewers already watching) replays them to it: its shipped receive-only agent refuses
 // every one as sealed before its join, and opens what follows.
 TEST_F(AgentLoader, ALateJoinersAgentRefusesReplaysOfWhatWasSealedBeforeItsJoin) {
-  const LoadOutcome full =
-      load_agent(pack_bundle(manifest(AgentKind::kFull), plugin(AgentKind::kFull), signer_),
-                 policy(AgentKind::kFull), *cache_);
-  const LoadOutcome receive_only = load_agent(
-      pack_bundle(manifest(AgentKind::kReceiveOnly), plugin(AgentKind::kReceiveOnly), signer_),
-      policy(AgentKind::kReceiveOnly), *cache_);
+  const LoadOutcome full = load_shipped(AgentKind::kFull);
+  const LoadOutcome receive_only = load_shipped(AgentKind::kReceiveOnly);
   ASSERT_TRUE(full.agent && receive_only.agent);
   SessionParams params = SessionParams::generate();
   params.packets_per_epoch = 64;
@@ -169,12 +169,8 @@ TEST_F(AgentLoader, ALateJoinersAgentRefusesReplaysOfWhatWasSealedBeforeItsJoin)
 // the seed of its own session message); each receive-only agent opens its own copy only,
 // and a viewer's agent with every key of the call still cannot forge for another.
 TEST_F(AgentLoader, EachViewersAgentAcceptsOnlyTheCopyTaggedForItByTheSender) {
-  const LoadOutcome full =
-      load_agent(pack_bundle(manifest(AgentKind::kFull), plugin(AgentKind::kFull), signer_),
-                 policy(AgentKind::kFull), *cache_);
-  const LoadOutcome receive_only = load_agent(
-      pack_bundle(manifest(AgentKind::kReceiveOnly), plugin(AgentKind::kReceiveOnly), signer_),
-      policy(AgentKind::kReceiveOnly), *cache_);
+  const LoadOutcome full = load_shipped(AgentKind::kFull);
+  const LoadOutcome receive_only = load_shipped(AgentKind::kReceiveOnly);
   ASSERT_TRUE(full.agent && receive_only.agent);
   SessionParams params = SessionParams::generate();
   params.origin_tags = true;
